@@ -1,0 +1,28 @@
+"""AES-256-CTR as a stream cipher, used by the obfuscated2 transport."""
+
+from __future__ import annotations
+
+from Crypto.Cipher import AES
+from Crypto.Util import Counter
+
+__all__ = ["AesCtr"]
+
+
+class AesCtr:
+    """A stateful AES-256-CTR keystream: successive :meth:`update` calls continue the stream.
+
+    ``iv`` is the 16-byte initial counter block, taken as one big-endian 128-bit integer
+    (the layout obfuscated2 uses).
+    """
+
+    __slots__ = ("_cipher",)
+
+    def __init__(self, key: bytes, iv: bytes) -> None:
+        if len(key) != 32 or len(iv) != 16:
+            raise ValueError("AES-256-CTR needs a 32-byte key and a 16-byte iv")
+        counter = Counter.new(128, initial_value=int.from_bytes(iv, "big"))
+        self._cipher = AES.new(key, AES.MODE_CTR, counter=counter)
+
+    def update(self, data: bytes) -> bytes:
+        """Encrypt or decrypt ``data`` (the same operation in CTR mode)."""
+        return self._cipher.encrypt(data)
