@@ -40,6 +40,15 @@ class MsgIdGenerator:
         self._last = 0
         self.time_offset = time_offset
 
+    @property
+    def last(self) -> int:
+        """The last msg_id made (0 before the first)."""
+        return self._last
+
+    def now(self) -> float:
+        """The clock plus ``time_offset``: the time this generator puts into its ids."""
+        return self._clock() + self.time_offset
+
     def next(self, kind: MsgKind = MsgKind.CLIENT) -> int:
         """A new msg_id of ``kind``, greater than every id this generator made before."""
         candidate = int((self._clock() + self.time_offset) * 2**32) & ~3 | kind
@@ -49,3 +58,14 @@ class MsgIdGenerator:
             candidate = (self._last + 4) & ~3 | kind
         self._last = candidate
         return candidate
+
+    def resync(self, peer_msg_id: int) -> float:
+        """Follow the peer's clock, as read from a msg_id it made; returns the new offset.
+
+        Used by a client told that its msg_ids are too low or too high (bad_msg_notification 16
+        or 17). The ids made before were rejected by the peer for being off, so monotonicity is
+        restarted from the corrected clock instead of continuing from them.
+        """
+        self.time_offset = msg_id_time(peer_msg_id) - self._clock()
+        self._last = 0
+        return self.time_offset
