@@ -51,7 +51,9 @@ def test_package_reexports_its_modules(name: str) -> None:
         names = set(getattr(module, "__all__", ()))
         assert names, f"{module.__name__} has no __all__"
         not_reexported = sorted(names - exported)
-        assert not not_reexported, f"{name} does not re-export {not_reexported} of {module.__name__}"
+        assert not not_reexported, (
+            f"{name} does not re-export {not_reexported} of {module.__name__}"
+        )
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -26,13 +26,13 @@ from tgcore.mtproto.envelope import (
 from tgcore.mtproto.msgid import MsgIdGenerator, MsgKind, msg_id_time
 
 __all__ = [
+    "DecryptedMessage",
     "MAX_PADDING",
     "MIN_PADDING",
-    "X_CLIENT",
-    "X_SERVER",
-    "DecryptedMessage",
     "MsgIdGenerator",
     "MsgKind",
+    "X_CLIENT",
+    "X_SERVER",
     "decrypt_client_message",
     "decrypt_message",
     "decrypt_server_message",
