@@ -11,6 +11,7 @@ still accepted for a grace period.
 from __future__ import annotations
 
 import math
+import os
 import struct
 from collections.abc import Callable, Iterable
 from typing import Protocol
@@ -56,7 +57,7 @@ class SaltSchedule:
 
     def __init__(
         self,
-        rng: Callable[[int], bytes],
+        rng: Callable[[int], bytes] = os.urandom,
         *,
         period: int = 3600,
         grace: int = 1800,
