@@ -1,10 +1,10 @@
-"""Errors raised while decoding TL."""
+"""Errors raised while encoding or decoding TL."""
 
 from __future__ import annotations
 
-from tgcore.errors import RemoteProtocolError
+from tgcore.errors import LocalProtocolError, RemoteProtocolError
 
-__all__ = ["TLDecodeError", "UnknownConstructorError"]
+__all__ = ["TLDecodeError", "TLEncodeError", "UnknownConstructorError"]
 
 
 class TLDecodeError(RemoteProtocolError):
@@ -19,3 +19,7 @@ class UnknownConstructorError(TLDecodeError):
         self.position = position
         where = f" at offset {position}" if position >= 0 else ""
         super().__init__(f"unknown TL constructor 0x{constructor_id:08x}{where}")
+
+
+class TLEncodeError(LocalProtocolError):
+    """An object cannot be encoded as given (e.g. fields sharing a flag bit set inconsistently)."""

@@ -1,0 +1,1 @@
+"""Developer tools of tgstack (not shipped in the distribution)."""
