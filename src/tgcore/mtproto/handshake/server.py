@@ -48,11 +48,6 @@ from tgcore.tl import TLObject, functions, types
 
 __all__ = ["ServerHandshake"]
 
-
-# Telethon 1.45 reads pq as a *signed* big-endian integer and cannot factorize a "negative"
-# one, so pq stays below 2^63 (as Telegram's own pq values do).
-_PQ_LIMIT = 1 << 63
-
 _REQUESTS = (
     functions.ReqPqMulti,
     functions.ReqPq,
@@ -192,8 +187,6 @@ class ServerHandshake:
         self._nonce = nonce
         self._server_nonce = random_nonce(self._rng, 16)
         self._pq, self._p, self._q = generate_pq(self._rng)
-        while self._pq >= _PQ_LIMIT:
-            self._pq, self._p, self._q = generate_pq(self._rng)
         self._step = _Step.REQ_DH_PARAMS
         return types.ResPQ(
             nonce=nonce,
