@@ -51,7 +51,7 @@ class TransportError(TgError):
 
 
 class RpcError(TgError):
-    """An ``rpc_error`` from the server: ``code`` (e.g. 400) and ``name`` (e.g. PHONE_CODE_INVALID)."""
+    """An ``rpc_error`` from the server: ``code`` (e.g. 400) and ``name`` (PHONE_CODE_INVALID)."""
 
     def __init__(self, code: int, name: str, message: str = "") -> None:
         self.code = code
