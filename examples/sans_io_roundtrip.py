@@ -15,10 +15,13 @@ from tgcore.mtproto.session import ClientSession, RpcResult, SaltSchedule, Sessi
 from tgcore.mtproto.transport import Abridged, Frame, Role, ServerTransport
 from tgcore.tl import functions
 
+# Fingerprints and key ids are signed 64-bit on the wire; show them as unsigned hex.
+_U64 = 0xFFFF_FFFF_FFFF_FFFF
+
 
 def main() -> None:
     server_key = RsaPrivateKey.generate()
-    print(f"server key fingerprint: {server_key.fingerprint:#018x}")
+    print(f"server key fingerprint: {server_key.fingerprint & _U64:#018x}")
 
     client_framer, server_framer = Abridged(Role.CLIENT), ServerTransport()
 
@@ -41,7 +44,7 @@ def main() -> None:
             replies, client_done = client_hs.receive(frame)
             to_server += replies
     assert server_done is not None and client_done.auth_key == server_done.auth_key
-    print(f"auth key created: id {client_done.auth_key.key_id & 0xFFFF_FFFF_FFFF_FFFF:#018x}")
+    print(f"auth key created: id {client_done.auth_key.key_id & _U64:#018x}")
 
     # 2. An encrypted session: the server side routes payloads to sessions by auth key.
     salts = SaltSchedule()
