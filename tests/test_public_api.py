@@ -19,6 +19,12 @@ PACKAGES = [
     "tgcore.mtproto.handshake",
     "tgcore.mtproto.session",
     "tgcore.testing",
+    "tgcore.client",
+    "tgcore.storage",
+    "tgserver.gateway",
+    "tgserver.rpc",
+    "tgserver.rpc.handlers",
+    "tgserver.store",
 ]
 
 

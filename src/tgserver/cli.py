@@ -1,10 +1,36 @@
-"""The ``tgserver`` command line (a click group; server commands arrive with the gateway)."""
+"""The ``tgserver`` command line: ``run``, ``keygen`` and ``info``."""
 
 from __future__ import annotations
 
+import logging
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
+import trio
 
 from tgcore import __version__
+from tgcore.errors import TgError
+from tgserver.config import LOG_LEVELS, ConfigError, ServerConfig
+from tgserver.keys import (
+    fingerprint_hex,
+    generate_server_key,
+    load_or_create_server_key,
+    private_key_path,
+    public_key_path,
+)
+from tgserver.logging_setup import configure_logging
+
+if TYPE_CHECKING:
+    from tgserver.app import ServerInfo
+
+__all__ = ["main"]
+
+log = logging.getLogger("tgserver")
+
+_TCP_FRAMINGS = "abridged, intermediate, padded, full, obfuscated2"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,3 +48,155 @@ def info() -> None:
     click.echo(f"tgserver {__version__}")
     click.echo(f"TL layer: {LAYER}")
     click.echo(f"AES-IGE backend: {ige_backend()}")
+
+
+_data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory: server key, database, files.  [default: ./tgdata]",
+)
+_config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML config file (default: $TGSERVER_CONFIG, if set).",
+)
+_port_type = click.IntRange(0, 65535)
+
+
+def _load_config(config_file: Path | None, **overrides: Any) -> ServerConfig:
+    try:
+        return ServerConfig.load(config_file, overrides=overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@_data_option
+@click.option("--host", help="Address to listen on.  [default: 127.0.0.1]")
+@click.option(
+    "--port", type=_port_type, help="MTProto TCP port, 0 for any free one.  [default: 8443]"
+)
+@click.option(
+    "--ws-port", type=_port_type, help="Separate WebSocket port.  [default: the MTProto port]"
+)
+@click.option("--dc-id", type=click.IntRange(1, 32767), help="This server's DC id.  [default: 2]")
+@_config_option
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    help="Logging threshold.  [default: INFO]",
+)
+def run(
+    data_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    ws_port: int | None,
+    dc_id: int | None,
+    config_file: Path | None,
+    log_level: str | None,
+) -> None:
+    """Run the server until Ctrl-C or SIGTERM.
+
+    Every option can also be set in the config file or by a TGSERVER_<OPTION> environment
+    variable (TGSERVER_PORT, TGSERVER_DATA_DIR, ...); flags win over both.
+    """
+    config = _load_config(
+        config_file,
+        data_dir=data_dir,
+        host=host,
+        port=port,
+        ws_port=ws_port,
+        dc_id=dc_id,
+        log_level=log_level,
+    )
+    configure_logging(config.log_level)
+    log.debug("configuration: %r", config)
+    try:
+        # Fail before binding anything if the key cannot be read or created.
+        load_or_create_server_key(config.data_dir)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        trio.run(_serve_until_signal, config)
+    except BaseException as exc:
+        # Trio wraps errors of the nursery's tasks in exception groups; judge the one inside.
+        leaf = _single_leaf(exc)
+        if isinstance(leaf, OSError | TgError):
+            raise click.ClickException(f"cannot run the server: {leaf}") from None
+        if not isinstance(leaf, KeyboardInterrupt):
+            raise
+        # Ctrl-C that arrived outside the signal receiver (during start-up or shut-down).
+    log.info("tgserver stopped")
+
+
+async def _serve_until_signal(config: ServerConfig) -> None:
+    """Start the gateway, log where it listens, and cancel it on SIGTERM or SIGINT."""
+    # Imported here so `tgserver keygen/info` work without loading the gateway.
+    from tgserver.app import serve
+
+    # Opened before starting so a signal during start-up is queued rather than lost.
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async with trio.open_nursery() as nursery:
+            info: ServerInfo = await nursery.start(serve, config)
+            _log_listening(config, info)
+            async for signum in signals:
+                log.info("received %s, stopping", signal.Signals(signum).name)
+                nursery.cancel_scope.cancel()
+                break
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _log_listening(config: ServerConfig, info: ServerInfo) -> None:
+    host = _url_host(info.host)
+    ws_port = info.ws_port if info.ws_port is not None else info.port
+    log.info("tgserver listening on mtproto://%s:%d (TCP: %s)", host, info.port, _TCP_FRAMINGS)
+    log.info("websocket ws://%s:%d/apiws", host, ws_port)
+    log.info("dc_id %d", config.dc_id)
+    log.info(
+        "server key fingerprint %d (0x%s)", info.fingerprint, fingerprint_hex(info.fingerprint)
+    )
+    log.info("public key: %s", public_key_path(config.data_dir).absolute())
+
+
+def _single_leaf(exc: BaseException) -> BaseException | None:
+    leaves = list(_leaves(exc))
+    return leaves[0] if len(leaves) == 1 else None
+
+
+def _leaves(exc: BaseException) -> Iterator[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield exc
+
+
+@main.command()
+@_data_option
+@_config_option
+@click.option("--force", is_flag=True, help="Replace an existing key (clients must re-add it).")
+def keygen(data_dir: Path | None, config_file: Path | None, force: bool) -> None:
+    """Create the server's RSA key without starting the server."""
+    config = _load_config(config_file, data_dir=data_dir)
+    configure_logging("WARNING")
+    private_path = private_key_path(config.data_dir)
+    try:
+        if force:
+            key = generate_server_key(config.data_dir)
+            created = True
+        else:
+            created = not private_path.exists()
+            key = load_or_create_server_key(config.data_dir)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if created:
+        click.echo(f"generated a new server key: {private_path.absolute()}")
+    else:
+        click.echo(f"server key already exists: {private_path.absolute()} (--force replaces it)")
+    click.echo(f"fingerprint: {key.fingerprint} (0x{fingerprint_hex(key.fingerprint)})")
+    click.echo(f"public key: {public_key_path(config.data_dir).absolute()}")
