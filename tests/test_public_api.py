@@ -25,6 +25,9 @@ PACKAGES = [
     "tgserver.rpc",
     "tgserver.rpc.handlers",
     "tgserver.store",
+    "tgserver.services",
+    "tgserver.services.sms",
+    "tgserver.store.accounts",
 ]
 
 

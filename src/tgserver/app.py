@@ -17,10 +17,18 @@ import trio
 from tgserver.config import ServerConfig
 from tgserver.gateway import WS_PATH, Gateway, GatewayLimits, KeyRegistry
 from tgserver.keys import fingerprint_hex, load_or_create_server_key
-from tgserver.rpc import DcAddress, Dispatcher, register_builtin_handlers
+from tgserver.rpc import (
+    DcAddress,
+    Dispatcher,
+    register_account_handlers,
+    register_builtin_handlers,
+)
+from tgserver.services import AccountServices
+from tgserver.sms_config import sms_provider
 from tgserver.store import SqliteAuthKeyStore
+from tgserver.store.accounts import ACCOUNTS_FILE, AccountStores
 
-__all__ = ["DATABASE_FILE", "ServerInfo", "open_server", "serve"]
+__all__ = ["ACCOUNTS_FILE", "DATABASE_FILE", "ServerInfo", "open_server", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +83,25 @@ async def serve(
     """Run the server described by ``config`` until cancelled.
 
     Loads (or creates) the server key in ``config.data_dir``, opens the auth-key store
-    (``tgserver.sqlite3`` there), listens, and reports a :class:`ServerInfo` through
-    ``task_status`` once connections are accepted.
+    (``tgserver.sqlite3`` there) and the account database (``accounts.sqlite3``), listens,
+    and reports a :class:`ServerInfo` through ``task_status`` once connections are accepted.
+
+    Raises:
+        ConfigError: the SMS provider settings are incomplete.
     """
+    sms = sms_provider(config)
     key = await trio.to_thread.run_sync(load_or_create_server_key, config.data_dir)
-    async with await SqliteAuthKeyStore.open(config.data_dir / DATABASE_FILE) as store:
+    async with (
+        await SqliteAuthKeyStore.open(config.data_dir / DATABASE_FILE) as store,
+        await AccountStores.open_sqlite(config.data_dir / ACCOUNTS_FILE) as accounts,
+    ):
+        services = await AccountServices.create(
+            accounts,
+            dc_id=config.dc_id,
+            sms=sms,
+            test_numbers=config.test_numbers,
+            auth_keys=store,
+        )
         listeners = await _listen(config.host, config.port)
         ws_listeners: list[trio.SocketListener] = []
         try:
@@ -92,10 +114,13 @@ async def serve(
         port = _port(listeners)
         ws_port = _port(ws_listeners) if ws_listeners else None
         registry = KeyRegistry(store)
-        dispatcher = Dispatcher(remember_client=registry.remember_client)
+        dispatcher = Dispatcher(
+            remember_client=registry.remember_client, lookup_user=services.lookup_user
+        )
         register_builtin_handlers(
             dispatcher, DcAddress(dc_id=config.dc_id, host=config.advertised_host, port=port)
         )
+        register_account_handlers(dispatcher, services)
         gateway = Gateway(
             server_keys=[key],
             registry=registry,

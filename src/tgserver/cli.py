@@ -1,4 +1,4 @@
-"""The ``tgserver`` command line: ``run``, ``keygen`` and ``info``."""
+"""The ``tgserver`` command line: ``run``, ``keygen``, ``info`` and ``users``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from tgserver.logging_setup import configure_logging
 
 if TYPE_CHECKING:
     from tgserver.app import ServerInfo
+    from tgserver.store.accounts import UserRecord
 
 __all__ = ["main"]
 
@@ -114,7 +115,11 @@ def run(
     configure_logging(config.log_level)
     log.debug("configuration: %r", config)
     try:
-        # Fail before binding anything if the key cannot be read or created.
+        # Fail before binding anything if the key cannot be read or created, or the SMS
+        # provider is not fully configured.
+        from tgserver.sms_config import sms_provider
+
+        sms_provider(config)
         load_or_create_server_key(config.data_dir)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
@@ -200,3 +205,105 @@ def keygen(data_dir: Path | None, config_file: Path | None, force: bool) -> None
         click.echo(f"server key already exists: {private_path.absolute()} (--force replaces it)")
     click.echo(f"fingerprint: {key.fingerprint} (0x{fingerprint_hex(key.fingerprint)})")
     click.echo(f"public key: {public_key_path(config.data_dir).absolute()}")
+
+
+# --- users ----------------------------------------------------------------------------------
+
+_USER_ERRORS = {
+    "PHONE_NUMBER_INVALID": "not a phone number (5-15 digits with the country code)",
+    "PHONE_NUMBER_OCCUPIED": "this phone number already has an account",
+    "FIRSTNAME_INVALID": "the first name must have 1-64 characters",
+    "LASTNAME_INVALID": "the last name may have at most 64 characters",
+    "USERNAME_INVALID": (
+        "a username has 5-32 characters (a-z, 0-9, _), starts with a letter and does not end with _"
+    ),
+    "USERNAME_OCCUPIED": "another account has this username",
+}
+
+
+@main.group()
+def users() -> None:
+    """Manage accounts (safe while the server runs)."""
+
+
+@users.command("add")
+@_data_option
+@_config_option
+@click.option("--phone", required=True, help="Phone number with the country code (+15551234).")
+@click.option("--first-name", required=True, help="First name (1-64 characters).")
+@click.option("--last-name", default="", help="Last name.")
+@click.option("--username", help="Username without @ (5-32 of a-z, 0-9, _).")
+def users_add(
+    data_dir: Path | None,
+    config_file: Path | None,
+    phone: str,
+    first_name: str,
+    last_name: str,
+    username: str | None,
+) -> None:
+    """Create an account ahead of time; its owner then signs in with the phone number.
+
+    A running server sees the account at once (the database is shared safely).
+    """
+    from tgcore.errors import RpcError
+
+    config = _load_config(config_file, data_dir=data_dir)
+    configure_logging("WARNING")
+    try:
+        user = trio.run(_add_user, config.data_dir, phone, first_name, last_name, username)
+    except RpcError as exc:
+        raise click.ClickException(_USER_ERRORS.get(exc.name, exc.name)) from None
+    except (TgError, OSError) as exc:
+        raise click.ClickException(f"cannot add the user: {exc}") from None
+    handle = f" @{user.username}" if user.username else ""
+    click.echo(f"created user {user.id}: +{user.phone} {user.first_name}{handle}")
+
+
+async def _add_user(
+    data_dir: Path, phone: str, first_name: str, last_name: str, username: str | None
+) -> UserRecord:
+    import time
+
+    from tgserver.services import create_account
+    from tgserver.store.accounts import ACCOUNTS_FILE, AccountStores
+
+    await trio.Path(data_dir).mkdir(parents=True, exist_ok=True)
+    async with await AccountStores.open_sqlite(data_dir / ACCOUNTS_FILE) as stores:
+        return await create_account(
+            stores.users,
+            phone=phone,
+            first_name=first_name,
+            last_name=last_name,
+            username=username,
+            now=time.time(),
+        )
+
+
+@users.command("list")
+@_data_option
+@_config_option
+def users_list(data_dir: Path | None, config_file: Path | None) -> None:
+    """Print every account: id, phone, name, username."""
+    config = _load_config(config_file, data_dir=data_dir)
+    configure_logging("WARNING")
+    try:
+        records = trio.run(_list_users, config.data_dir)
+    except (TgError, OSError) as exc:
+        raise click.ClickException(f"cannot list the users: {exc}") from None
+    for user in records:
+        name = f"{user.first_name} {user.last_name}".strip()
+        handle = f"@{user.username}" if user.username else "-"
+        click.echo(f"{user.id}\t+{user.phone}\t{handle}\t{name}")
+
+
+async def _list_users(data_dir: Path) -> list[UserRecord]:
+    from tgserver.store.accounts import ACCOUNTS_FILE, AccountStores
+
+    path = data_dir / ACCOUNTS_FILE
+    if not await trio.Path(path).exists():
+        return []
+    found: list[UserRecord] = []
+    async with await AccountStores.open_sqlite(path) as stores:
+        while page := await stores.users.list_users(found[-1].id if found else 0, 500):
+            found.extend(page)
+    return found

@@ -20,7 +20,14 @@ import attrs
 
 from tgcore.errors import TgError
 
-__all__ = ["CONFIG_FILE_ENV", "ConfigError", "ENV_PREFIX", "LOG_LEVELS", "ServerConfig"]
+__all__ = [
+    "CONFIG_FILE_ENV",
+    "ConfigError",
+    "ENV_PREFIX",
+    "LOG_LEVELS",
+    "SMS_PROVIDERS",
+    "ServerConfig",
+]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +37,8 @@ ENV_PREFIX: Final = "TGSERVER_"
 CONFIG_FILE_ENV: Final = "TGSERVER_CONFIG"
 #: The accepted values of :attr:`ServerConfig.log_level`.
 LOG_LEVELS: Final = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+#: The accepted values of :attr:`ServerConfig.sms_provider`.
+SMS_PROVIDERS: Final = ("console", "twilio")
 
 _MIB = 1024 * 1024
 # The smallest frame that still carries a handshake message (req_DH_params is ~340 bytes) and an
@@ -101,6 +110,32 @@ def _check_log_level(_: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
         )
 
 
+def _check_sms_provider(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value not in SMS_PROVIDERS:
+        raise ConfigError(
+            f"{attribute.name}: expected one of {', '.join(SMS_PROVIDERS)}, got {value!r}"
+        )
+
+
+def _check_optional_text(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ConfigError(f"{attribute.name}: expected a non-empty string, got {value!r}")
+
+
+def _check_http_url(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{attribute.name}: expected an http:// or https:// URL, got {value!r}")
+
+
+def _check_bool(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if type(value) is not bool:
+        raise ConfigError(f"{attribute.name}: expected true or false, got {value!r}")
+
+
+def _to_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _to_float(value: Any) -> Any:
     # Lets `idle_timeout = 300` (a TOML integer) mean 300.0 without accepting booleans.
     return float(value) if type(value) is int else value
@@ -165,6 +200,37 @@ class ServerConfig:
     public_host: str | None = attrs.field(default=None, validator=_check_host(allow_none=True))
     """Address clients are told to use in ``help.getConfig`` ``dc_options`` (set it when
     listening on ``0.0.0.0`` or behind NAT). ``None``: the same as :attr:`host`."""
+
+    sms_provider: str = attrs.field(
+        default="console", converter=_to_lower, validator=_check_sms_provider
+    )
+    """How login codes reach phones: ``console`` writes them to the log (the default, for
+    development and private servers), ``twilio`` sends SMS through Twilio's Messages API (set
+    the ``twilio_*`` options)."""
+
+    twilio_account_sid: str | None = attrs.field(default=None, validator=_check_optional_text)
+    """Twilio account SID (``AC...``), for ``sms_provider = "twilio"``."""
+
+    twilio_auth_token: str | None = attrs.field(
+        default=None, validator=_check_optional_text, repr=False
+    )
+    """Twilio auth token (secret: never logged; prefer the ``TGSERVER_TWILIO_AUTH_TOKEN``
+    environment variable to a config file)."""
+
+    twilio_from: str | None = attrs.field(default=None, validator=_check_optional_text)
+    """The sender number of the SMS (E.164, ``+15551234567``)."""
+
+    twilio_messaging_service_sid: str | None = attrs.field(
+        default=None, validator=_check_optional_text
+    )
+    """A Twilio Messaging Service SID (``MG...``) to send from instead of ``twilio_from``."""
+
+    twilio_base_url: str = attrs.field(default="https://api.twilio.com", validator=_check_http_url)
+    """Root of the Twilio API (change it for a Twilio-compatible gateway)."""
+
+    test_numbers: bool = attrs.field(default=True, validator=_check_bool)
+    """Whether Telegram's test numbers ``99966XYYYY`` (X = :attr:`dc_id`) log in with the code
+    ``XXXXX`` and no SMS. Anyone can use them: turn them off on a public server."""
 
     @property
     def advertised_host(self) -> str:
@@ -251,10 +317,27 @@ def _read_file(path: Path, names: tuple[str, ...]) -> dict[str, Any]:
     return values
 
 
+_OPTIONAL = (
+    "ws_port",
+    "public_host",
+    "twilio_account_sid",
+    "twilio_auth_token",
+    "twilio_from",
+    "twilio_messaging_service_sid",
+)
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
 def _parse_env(name: str, text: str) -> Any:
-    if name in ("ws_port", "public_host") and not text.strip():
+    if name in _OPTIONAL and not text.strip():
         return None
     match name:
+        case "test_numbers":
+            flag = text.strip().lower()
+            if flag not in _TRUE + _FALSE:
+                raise ConfigError(f"expected true or false, got {text!r}")
+            return flag in _TRUE
         case "port" | "ws_port" | "dc_id" | "max_frame_size" | "max_connections":
             try:
                 return int(text, 10)

@@ -26,6 +26,13 @@ ENV_CASES: list[tuple[str, str, Any, str]] = [
     ("max_connections", "50", 50, "50"),
     ("log_level", "debug", "DEBUG", '"debug"'),
     ("public_host", "tg.example.org", "tg.example.org", '"tg.example.org"'),
+    ("sms_provider", "TWILIO", "twilio", '"twilio"'),
+    ("twilio_account_sid", "AC123", "AC123", '"AC123"'),
+    ("twilio_auth_token", "secret-token", "secret-token", '"secret-token"'),
+    ("twilio_from", "+15550001", "+15550001", '"+15550001"'),
+    ("twilio_messaging_service_sid", "MG42", "MG42", '"MG42"'),
+    ("twilio_base_url", "http://127.0.0.1:9", "http://127.0.0.1:9", '"http://127.0.0.1:9"'),
+    ("test_numbers", "off", False, "false"),
 ]
 
 
@@ -50,6 +57,7 @@ def test_defaults() -> None:
     assert config.log_level == "INFO"
     assert config.public_host is None
     assert config.advertised_host == "127.0.0.1"
+    assert (config.sms_provider, config.test_numbers) == ("console", True)
 
 
 def test_is_frozen_and_documented() -> None:
@@ -61,6 +69,16 @@ def test_is_frozen_and_documented() -> None:
     for name in ServerConfig.option_names():
         declaration = source.index(f"    {name}: ")
         assert '"""' in source[declaration : source.index("\n\n", declaration)], name
+
+
+def test_twilio_token_stays_out_of_repr() -> None:
+    config = ServerConfig(twilio_auth_token="very-secret")
+    assert "very-secret" not in repr(config)
+
+
+def test_empty_env_resets_optional_twilio_fields() -> None:
+    config = ServerConfig.load(env={"TGSERVER_TWILIO_FROM": " "})
+    assert config.twilio_from is None
 
 
 def test_advertised_host_prefers_public_host() -> None:
@@ -189,6 +207,9 @@ BAD_ENV = [
     ("TGSERVER_LOG_LEVEL", "loud", "expected one of CRITICAL, ERROR, WARNING, INFO, DEBUG"),
     ("TGSERVER_HOST", "  ", "expected a host name or address"),
     ("TGSERVER_DATA_DIR", "", "expected a directory path"),
+    ("TGSERVER_SMS_PROVIDER", "carrier-pigeon", "expected one of console, twilio"),
+    ("TGSERVER_TEST_NUMBERS", "maybe", "expected true or false, got 'maybe'"),
+    ("TGSERVER_TWILIO_BASE_URL", "ftp://x", "expected an http:// or https:// URL"),
 ]
 
 
@@ -214,6 +235,8 @@ BAD_TOML = [
     ("public_host = 1", "public_host: expected a host name or address"),
     ('data_dir = ""', "data_dir: expected a directory path"),
     ("data_dir = 3", "data_dir: expected a directory path"),
+    ('test_numbers = "yes"', "test_numbers: expected true or false"),
+    ("twilio_from = 1", "twilio_from: expected a non-empty string"),
 ]
 
 

@@ -22,6 +22,7 @@ from tgserver.rpc.handlers import (
     CONFIG_EXPIRES,
     DcAddress,
     HelpHandlers,
+    register_account_handlers,
     register_builtin_handlers,
     require_user,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "UserLookup",
     "auth_key_unregistered",
     "input_method_invalid",
+    "register_account_handlers",
     "register_builtin_handlers",
     "require_user",
     "unwrap",

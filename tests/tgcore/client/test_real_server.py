@@ -82,7 +82,7 @@ async def test_not_implemented_method(real_server: Any) -> None:
     async with make_client(real_server) as client:
         await client(functions.help.GetConfig())
         with pytest.raises(BadRequestError) as info:
-            await client(functions.contacts.GetContacts(hash=0))
+            await client(functions.account.GetPassword())
         assert info.value.code == 400
         assert info.value.name.startswith("INPUT_METHOD_INVALID")
         # The session carries on.

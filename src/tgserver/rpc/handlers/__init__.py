@@ -1,4 +1,9 @@
-"""The handlers the server has so far, and :func:`register_builtin_handlers` to install them."""
+"""The handlers the server has, and the functions that install them on a dispatcher.
+
+:func:`register_builtin_handlers` installs what needs no accounts (help.*, wrapped pings, and
+401 answers for account methods); :func:`register_account_handlers` installs auth.*, users.*,
+account.*, contacts.* and the update-state methods over the account services.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,52 @@ from collections.abc import Callable
 
 from tgcore.tl import functions
 from tgserver.rpc.dispatcher import Dispatcher
-from tgserver.rpc.handlers.account import get_state, get_users, require_user
+from tgserver.rpc.handlers.account import (
+    AUTHORIZATION_TTL_DAYS,
+    AccountHandlers,
+    get_state,
+    get_users,
+    require_user,
+)
+from tgserver.rpc.handlers.auth import AuthHandlers, client_ip
+from tgserver.rpc.handlers.contacts import MAX_DELETE_CONTACTS, ContactHandlers
 from tgserver.rpc.handlers.help import CONFIG_EXPIRES, DcAddress, HelpHandlers
+from tgserver.rpc.handlers.peers import (
+    input_peer_user_id,
+    input_user_id,
+    tl_status,
+    tl_user,
+    tl_users,
+)
 from tgserver.rpc.handlers.service import ping, ping_delay_disconnect
+from tgserver.rpc.handlers.users import MAX_GET_USERS, UserHandlers, tl_state
+from tgserver.services import AccountServices
 
 __all__ = [
+    "AUTHORIZATION_TTL_DAYS",
+    "AccountHandlers",
+    "AuthHandlers",
     "CONFIG_EXPIRES",
+    "ContactHandlers",
     "DcAddress",
     "HelpHandlers",
+    "MAX_DELETE_CONTACTS",
+    "MAX_GET_USERS",
+    "UserHandlers",
+    "client_ip",
     "get_state",
     "get_users",
+    "input_peer_user_id",
+    "input_user_id",
     "ping",
     "ping_delay_disconnect",
+    "register_account_handlers",
     "register_builtin_handlers",
     "require_user",
+    "tl_state",
+    "tl_status",
+    "tl_user",
+    "tl_users",
 ]
 
 
@@ -37,3 +74,18 @@ def register_builtin_handlers(
     dispatcher.add(functions.updates.GetState, get_state)
     dispatcher.add(functions.Ping, ping)
     dispatcher.add(functions.PingDelayDisconnect, ping_delay_disconnect)
+
+
+def register_account_handlers(
+    dispatcher: Dispatcher, services: AccountServices, *, clock: Callable[[], float] = time.time
+) -> None:
+    """Install auth.*, users.*, account.*, contacts.*, updates.getState and
+    updates.getDifference over ``services`` (replacing the 401-only built-ins).
+
+    The dispatcher must look accounts up through the same services
+    (``Dispatcher(lookup_user=services.lookup_user)``).
+    """
+    AuthHandlers(services).register(dispatcher)
+    UserHandlers(services).register(dispatcher)
+    AccountHandlers(services).register(dispatcher)
+    ContactHandlers(services, clock=clock).register(dispatcher)
