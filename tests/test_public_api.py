@@ -28,6 +28,7 @@ PACKAGES = [
     "tgserver.services",
     "tgserver.services.sms",
     "tgserver.store.accounts",
+    "tgserver.store.messages",
 ]
 
 
