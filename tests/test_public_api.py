@@ -29,6 +29,7 @@ PACKAGES = [
     "tgserver.services.sms",
     "tgserver.store.accounts",
     "tgserver.store.messages",
+    "tgserver.bus",
 ]
 
 

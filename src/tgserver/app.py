@@ -14,26 +14,39 @@ from contextlib import asynccontextmanager
 import attrs
 import trio
 
+from tgserver.bus import MemoryBus
 from tgserver.config import ServerConfig
-from tgserver.gateway import WS_PATH, Gateway, GatewayLimits, KeyRegistry
+from tgserver.gateway import WS_PATH, Gateway, GatewayLimits, KeyRegistry, OnlineIndex
 from tgserver.keys import fingerprint_hex, load_or_create_server_key
 from tgserver.rpc import (
     DcAddress,
     Dispatcher,
     register_account_handlers,
     register_builtin_handlers,
+    register_messaging_handlers,
 )
-from tgserver.services import AccountServices
+from tgserver.rpc.handlers import EventRenderer
+from tgserver.services import AccountServices, MessagingServices
 from tgserver.sms_config import sms_provider
 from tgserver.store import SqliteAuthKeyStore
 from tgserver.store.accounts import ACCOUNTS_FILE, AccountStores
+from tgserver.store.messages import SqliteMessageStore
 
-__all__ = ["ACCOUNTS_FILE", "DATABASE_FILE", "ServerInfo", "open_server", "serve"]
+__all__ = [
+    "ACCOUNTS_FILE",
+    "DATABASE_FILE",
+    "MESSAGES_DIR",
+    "ServerInfo",
+    "open_server",
+    "serve",
+]
 
 log = logging.getLogger(__name__)
 
 #: Name of the SQLite metadata database inside the data directory.
 DATABASE_FILE = "tgserver.sqlite3"
+#: Directory of the message store's shard files inside the data directory.
+MESSAGES_DIR = "messages"
 
 
 @attrs.frozen
@@ -83,7 +96,8 @@ async def serve(
     """Run the server described by ``config`` until cancelled.
 
     Loads (or creates) the server key in ``config.data_dir``, opens the auth-key store
-    (``tgserver.sqlite3`` there) and the account database (``accounts.sqlite3``), listens,
+    (``tgserver.sqlite3`` there), the account database (``accounts.sqlite3``) and the message
+    store (``messages/``), listens,
     and reports a :class:`ServerInfo` through ``task_status`` once connections are accepted.
 
     Raises:
@@ -91,9 +105,12 @@ async def serve(
     """
     sms = sms_provider(config)
     key = await trio.to_thread.run_sync(load_or_create_server_key, config.data_dir)
+    messages_dir = config.data_dir / MESSAGES_DIR
+    await trio.to_thread.run_sync(lambda: messages_dir.mkdir(parents=True, exist_ok=True))
     async with (
         await SqliteAuthKeyStore.open(config.data_dir / DATABASE_FILE) as store,
         await AccountStores.open_sqlite(config.data_dir / ACCOUNTS_FILE) as accounts,
+        await SqliteMessageStore.open(messages_dir) as message_store,
     ):
         services = await AccountServices.create(
             accounts,
@@ -102,6 +119,8 @@ async def serve(
             test_numbers=config.test_numbers,
             auth_keys=store,
         )
+        messaging = MessagingServices.create(services, message_store, bus=MemoryBus())
+        online = OnlineIndex(services.lookup_user, messaging.bus, EventRenderer(messaging))
         listeners = await _listen(config.host, config.port)
         ws_listeners: list[trio.SocketListener] = []
         try:
@@ -115,12 +134,13 @@ async def serve(
         ws_port = _port(ws_listeners) if ws_listeners else None
         registry = KeyRegistry(store)
         dispatcher = Dispatcher(
-            remember_client=registry.remember_client, lookup_user=services.lookup_user
+            remember_client=registry.remember_client, lookup_user=online.lookup_user
         )
         register_builtin_handlers(
             dispatcher, DcAddress(dc_id=config.dc_id, host=config.advertised_host, port=port)
         )
         register_account_handlers(dispatcher, services)
+        register_messaging_handlers(dispatcher, messaging)
         gateway = Gateway(
             server_keys=[key],
             registry=registry,
@@ -128,6 +148,7 @@ async def serve(
             dc_id=config.dc_id,
             limits=GatewayLimits.from_config(config),
         )
+        online.attach(gateway)
         info = ServerInfo(
             host=config.host,
             port=port,

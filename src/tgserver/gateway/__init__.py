@@ -13,6 +13,7 @@ from tgserver.gateway.connection import Connection
 from tgserver.gateway.keys import KeyRegistry, KeyState, TrackedSalts
 from tgserver.gateway.limits import GatewayLimits
 from tgserver.gateway.outlet import Outgoing, Outlet, SendError, SendQuickAck
+from tgserver.gateway.push import OnlineIndex, Renderer
 from tgserver.gateway.quickack import payload_quick_ack_token
 from tgserver.gateway.server import Gateway
 from tgserver.gateway.sessions import SessionLink, SessionTable
@@ -26,8 +27,10 @@ __all__ = [
     "GatewayLimits",
     "KeyRegistry",
     "KeyState",
+    "OnlineIndex",
     "Outgoing",
     "Outlet",
+    "Renderer",
     "SendError",
     "SendQuickAck",
     "SessionLink",

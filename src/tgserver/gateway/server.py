@@ -230,6 +230,11 @@ class Gateway:
             if not await outlet.send(payload):
                 break
 
+    def start_flush(self, link: SessionLink) -> None:
+        """Flush ``link`` in the gateway's nursery (pushed updates: the pusher never waits
+        for a slow client)."""
+        self._require_nursery().start_soon(self.flush, link)
+
     def start_call(
         self, link: SessionLink, call: RpcCall, info: ConnectionInfo, slots: trio.Semaphore
     ) -> None:

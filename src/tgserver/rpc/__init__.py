@@ -24,6 +24,7 @@ from tgserver.rpc.handlers import (
     HelpHandlers,
     register_account_handlers,
     register_builtin_handlers,
+    register_messaging_handlers,
     require_user,
 )
 from tgserver.rpc.wrappers import MAX_WRAPPERS, Unwrapped, unwrap
@@ -51,6 +52,7 @@ __all__ = [
     "input_method_invalid",
     "register_account_handlers",
     "register_builtin_handlers",
+    "register_messaging_handlers",
     "require_user",
     "unwrap",
 ]

@@ -1,4 +1,4 @@
-"""The account services: login, users, contacts, sessions, update state.
+"""The services: login, users, contacts, sessions, private chats and their updates.
 
 Services know no transport: the MTProto handlers (:mod:`tgserver.rpc.handlers`) translate TL
 to calls on them and their answers (:mod:`tgserver.services.views`) back to TL. They raise
@@ -27,6 +27,12 @@ from tgserver.services.contacts import (
     ContactEntry,
     ContactsService,
 )
+from tgserver.services.difference import (
+    MAX_DIFFERENCE_MESSAGES,
+    MAX_DIFFERENCE_UPDATES,
+    BoxDifference,
+    DifferenceService,
+)
 from tgserver.services.errors import (
     ABOUT_TOO_LONG,
     CONTACT_ID_INVALID,
@@ -51,7 +57,24 @@ from tgserver.services.errors import (
     USERNAME_OCCUPIED,
     bad_request,
 )
+from tgserver.services.events import BoxEvent, Origin, TypingEvent
 from tgserver.services.hashing import vector_hash
+from tgserver.services.messages import (
+    MAX_DELETE,
+    MAX_MESSAGE_LENGTH,
+    MESSAGE_AUTHOR_REQUIRED,
+    MESSAGE_EMPTY,
+    MESSAGE_ID_INVALID,
+    MESSAGE_NOT_MODIFIED,
+    MESSAGE_TOO_LONG,
+    TYPING_INTERVAL,
+    USER_IS_BLOCKED,
+    YOU_BLOCKED_USER,
+    MessagingService,
+    new_message_entry,
+    utf16_length,
+)
+from tgserver.services.messaging import MessagingServices
 from tgserver.services.presence import Offline, Online, Presence, Recently, Status
 from tgserver.services.ratelimit import RateLimiter, RateLimits
 from tgserver.services.sessions import KeyBindings
@@ -85,6 +108,8 @@ __all__ = [
     "AuthService",
     "AuthorizationView",
     "AuthorizationsService",
+    "BoxDifference",
+    "BoxEvent",
     "CODE_LENGTH",
     "CODE_TTL",
     "CONTACT_ID_INVALID",
@@ -92,6 +117,7 @@ __all__ = [
     "ContactsList",
     "ContactsService",
     "Difference",
+    "DifferenceService",
     "FIRSTNAME_INVALID",
     "FullUserView",
     "HASH_INVALID",
@@ -102,11 +128,23 @@ __all__ = [
     "MAX_ABOUT_LENGTH",
     "MAX_CODE_ATTEMPTS",
     "MAX_CONTACTS",
+    "MAX_DELETE",
+    "MAX_DIFFERENCE_MESSAGES",
+    "MAX_DIFFERENCE_UPDATES",
     "MAX_IMPORT_PER_CALL",
+    "MAX_MESSAGE_LENGTH",
     "MAX_NAME_LENGTH",
+    "MESSAGE_AUTHOR_REQUIRED",
+    "MESSAGE_EMPTY",
+    "MESSAGE_ID_INVALID",
+    "MESSAGE_NOT_MODIFIED",
+    "MESSAGE_TOO_LONG",
     "MIN_GLOBAL_SEARCH",
+    "MessagingService",
+    "MessagingServices",
     "Offline",
     "Online",
+    "Origin",
     "PEER_ID_INVALID",
     "PHONE_CODE_EMPTY",
     "PHONE_CODE_EXPIRED",
@@ -127,15 +165,19 @@ __all__ = [
     "SentCode",
     "SignInResult",
     "Status",
+    "TYPING_INTERVAL",
+    "TypingEvent",
     "USERNAME_INVALID",
     "USERNAME_NOT_MODIFIED",
     "USERNAME_NOT_OCCUPIED",
     "USERNAME_OCCUPIED",
     "USER_ID_INVALID",
+    "USER_IS_BLOCKED",
     "UpdatesService",
     "UpdatesState",
     "UserView",
     "UsersService",
+    "YOU_BLOCKED_USER",
     "bad_request",
     "check_about",
     "check_first_name",
@@ -145,6 +187,8 @@ __all__ = [
     "code_of_test_number",
     "create_account",
     "is_valid_username",
+    "new_message_entry",
     "normalize_phone",
+    "utf16_length",
     "vector_hash",
 ]

@@ -22,6 +22,7 @@ from tgserver.rpc.handlers.account import (
 from tgserver.rpc.handlers.auth import AuthHandlers, client_ip
 from tgserver.rpc.handlers.contacts import MAX_DELETE_CONTACTS, ContactHandlers
 from tgserver.rpc.handlers.help import CONFIG_EXPIRES, DcAddress, HelpHandlers
+from tgserver.rpc.handlers.messages import RANDOM_ID_INVALID, MessageHandlers, origin_of
 from tgserver.rpc.handlers.peers import (
     input_peer_user_id,
     input_user_id,
@@ -29,9 +30,22 @@ from tgserver.rpc.handlers.peers import (
     tl_user,
     tl_users,
 )
+from tgserver.rpc.handlers.pushes import EventRenderer
+from tgserver.rpc.handlers.render import (
+    decode_object,
+    decode_objects,
+    encode_objects,
+    referenced_users,
+    tl_dialog,
+    tl_message,
+    tl_update,
+    users_for,
+)
 from tgserver.rpc.handlers.service import ping, ping_delay_disconnect
+from tgserver.rpc.handlers.updates import UpdateHandlers, tl_difference
 from tgserver.rpc.handlers.users import MAX_GET_USERS, UserHandlers, tl_state
 from tgserver.services import AccountServices
+from tgserver.services.messaging import MessagingServices
 
 __all__ = [
     "AUTHORIZATION_TTL_DAYS",
@@ -40,24 +54,39 @@ __all__ = [
     "CONFIG_EXPIRES",
     "ContactHandlers",
     "DcAddress",
+    "EventRenderer",
     "HelpHandlers",
     "MAX_DELETE_CONTACTS",
     "MAX_GET_USERS",
+    "MessageHandlers",
+    "RANDOM_ID_INVALID",
+    "UpdateHandlers",
     "UserHandlers",
     "client_ip",
+    "decode_object",
+    "decode_objects",
+    "encode_objects",
     "get_state",
     "get_users",
     "input_peer_user_id",
     "input_user_id",
+    "origin_of",
     "ping",
     "ping_delay_disconnect",
+    "referenced_users",
     "register_account_handlers",
     "register_builtin_handlers",
+    "register_messaging_handlers",
     "require_user",
+    "tl_dialog",
+    "tl_difference",
+    "tl_message",
     "tl_state",
     "tl_status",
+    "tl_update",
     "tl_user",
     "tl_users",
+    "users_for",
 ]
 
 
@@ -89,3 +118,11 @@ def register_account_handlers(
     UserHandlers(services).register(dispatcher)
     AccountHandlers(services).register(dispatcher)
     ContactHandlers(services, clock=clock).register(dispatcher)
+
+
+def register_messaging_handlers(dispatcher: Dispatcher, services: MessagingServices) -> None:
+    """Install messages.* of private chats and the message-store backed updates.getState /
+    updates.getDifference (after :func:`register_account_handlers`, whose update-state
+    methods these replace)."""
+    MessageHandlers(services).register(dispatcher)
+    UpdateHandlers(services).register(dispatcher)

@@ -1,0 +1,137 @@
+"""Who is online where, and pushing updates to them.
+
+:class:`OnlineIndex` learns which account each auth key is logged in to from the
+dispatcher's user lookups (it wraps ``lookup_user``: every request refreshes it, a logout is
+seen on the key's next request and re-checked before every push). While a user has a key
+here it is subscribed on the event bus; an event is rendered once per user (the user's own
+access hashes) and pushed to every live session of the user's keys except the one whose
+request caused it. Sessions without a live connection get nothing: they catch up with
+``updates.getDifference``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Protocol
+
+from tgcore.errors import LocalProtocolError
+from tgserver.bus import EventBus, Subscription
+from tgserver.gateway.sessions import SessionLink
+from tgserver.rpc import UserLookup
+
+if TYPE_CHECKING:
+    from tgserver.gateway.server import Gateway
+
+__all__ = ["OnlineIndex", "Renderer"]
+
+log = logging.getLogger(__name__)
+
+
+class Renderer(Protocol):
+    """``async def render(user_id, event) -> bytes | None``: the update to push to the user."""
+
+    def __call__(self, user_id: int, event: object, /) -> Awaitable[bytes | None]: ...
+
+
+class OnlineIndex:
+    """user id -> auth keys logged in to it, kept from the dispatcher's lookups.
+
+    Args:
+        lookup_user: The real lookup (``AccountServices.lookup_user``).
+        bus: Where the events come from.
+        render: Turns an event into the bytes pushed to one user.
+    """
+
+    def __init__(self, lookup_user: UserLookup, bus: EventBus, render: Renderer) -> None:
+        self._lookup = lookup_user
+        self._bus = bus
+        self._render = render
+        self._user_of_key: dict[int, int] = {}
+        self._keys_of_user: dict[int, set[int]] = {}
+        self._subscriptions: dict[int, Subscription] = {}
+        self._gateway: Gateway | None = None
+        #: Updates pushed so far (tests, metrics).
+        self.pushed = 0
+
+    def attach(self, gateway: Gateway) -> None:
+        """Push through ``gateway`` (its sessions and nursery)."""
+        self._gateway = gateway
+
+    def keys_of(self, user_id: int) -> frozenset[int]:
+        """The auth keys known to be logged in to ``user_id``."""
+        return frozenset(self._keys_of_user.get(user_id, ()))
+
+    async def lookup_user(self, auth_key_id: int) -> int | None:
+        """The dispatcher's ``lookup_user``: the real lookup, noted in the index."""
+        user_id = await self._lookup(auth_key_id)
+        self.note(auth_key_id, user_id)
+        return user_id
+
+    def note(self, auth_key_id: int, user_id: int | None) -> None:
+        """Record that ``auth_key_id`` is logged in to ``user_id`` (None: to nobody)."""
+        old = self._user_of_key.get(auth_key_id)
+        if old == user_id:
+            return
+        if old is not None:
+            del self._user_of_key[auth_key_id]
+            keys = self._keys_of_user[old]
+            keys.discard(auth_key_id)
+            if not keys:
+                del self._keys_of_user[old]
+                self._subscriptions.pop(old).cancel()
+        if user_id is not None:
+            self._user_of_key[auth_key_id] = user_id
+            keys = self._keys_of_user.setdefault(user_id, set())
+            keys.add(auth_key_id)
+            if user_id not in self._subscriptions:
+                self._subscriptions[user_id] = self._bus.subscribe(user_id, self._deliver)
+
+    async def _deliver(self, user_id: int, event: object) -> None:
+        gateway = self._gateway
+        if gateway is None:
+            return
+        targets: list[tuple[int, SessionLink]] = []
+        origin = getattr(event, "origin", None)
+        for key_id in list(self._keys_of_user.get(user_id, ())):
+            sessions = gateway.router.sessions(key_id)
+            if not sessions:
+                # The sweeper forgot the key's sessions: forget the key until its next request.
+                self.note(key_id, None)
+                continue
+            for session in sessions:
+                if (
+                    origin is not None
+                    and origin.auth_key_id == key_id
+                    and origin.session_id == session.session_id
+                ):
+                    continue
+                link = gateway.sessions.get(session)
+                if link is not None and link.live_outlet is not None:
+                    targets.append((key_id, link))
+        if not targets:
+            return
+        # A logout is seen by the lookup; re-check the keys before telling them anything.
+        checked: dict[int, bool] = {}
+        for key_id, _ in targets:
+            if key_id not in checked:
+                checked[key_id] = await self.lookup_user(key_id) == user_id
+        data = await self._render(user_id, event)
+        if data is None:
+            return
+        for key_id, link in targets:
+            if not checked[key_id] or link.live_outlet is None:
+                continue
+            try:
+                link.session.push(data)
+            except Exception:
+                log.exception("cannot push to a session of user %d", user_id)
+                continue
+            self.pushed += 1
+            try:
+                gateway.start_flush(link)
+            except (RuntimeError, LocalProtocolError):
+                # The gateway is stopping: the update waits in the session, as for a client
+                # that is away.
+                log.debug("gateway stopped; update for user %d not flushed", user_id)
+                return

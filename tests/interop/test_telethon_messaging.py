@@ -1,0 +1,241 @@
+"""Unmodified Telethon 1.45 users talk: messages, live events, edits, reads, deletes, catch-up."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telethon import TelegramClient, errors, events
+from telethon.crypto import rsa as telethon_rsa
+from telethon.sessions import SQLiteSession
+from telethon.tl import functions, types
+
+from tests.interop.test_telethon_accounts import _client, _sign_up
+from tgserver.app import ServerInfo
+
+ANN = "9996621101"
+BOB = "9996621102"
+TIMEOUT = 10.0
+
+
+def _catching_up_client(info: ServerInfo, session_file: str) -> TelegramClient:
+    """A client that keeps its update state in ``session_file`` and catches up from it."""
+    telethon_rsa.add_key(info.public_key_pem.decode(), old=False)
+    client = TelegramClient(
+        SQLiteSession(session_file),
+        api_id=1,
+        api_hash="0" * 32,
+        connection_retries=0,
+        retry_delay=0,
+        timeout=10,
+        catch_up=True,
+    )
+    client.session.set_dc(2, "127.0.0.1", info.port)
+    return client
+
+
+def _queue(client: TelegramClient, event: Any) -> asyncio.Queue[Any]:
+    """Every ``event`` the client sees goes to the returned queue."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def put(e: Any) -> None:
+        await queue.put(e)
+
+    client.add_event_handler(put, event)
+    return queue
+
+
+async def _next(queue: asyncio.Queue[Any]) -> Any:
+    return await asyncio.wait_for(queue.get(), TIMEOUT)
+
+
+def test_two_users_talk(running_server: ServerInfo) -> None:
+    async def main() -> None:
+        ann, bob = _client(running_server), _client(running_server)
+        await ann.connect()
+        await bob.connect()
+        try:
+            ann_me = await _sign_up(ann, ANN, "Ann")
+            bob_me = await _sign_up(bob, BOB, "Bob")
+            await bob(functions.account.UpdateUsernameRequest("bob_talks"))
+            bob_new = _queue(bob, events.NewMessage(incoming=True))
+            bob_edited = _queue(bob, events.MessageEdited())
+            bob_deleted = _queue(bob, events.MessageDeleted())
+            ann_new = _queue(ann, events.NewMessage(incoming=True))
+            ann_read = _queue(ann, events.MessageRead(inbox=False))
+
+            # Ann finds Bob by username and writes.
+            bob_for_ann = await ann.get_entity("@bob_talks")
+            sent = await ann.send_message(bob_for_ann, "Hello **Bob**", parse_mode="md")
+            assert sent.out and sent.text == "Hello **Bob**" and sent.raw_text == "Hello Bob"
+            got = await _next(bob_new)
+            assert got.raw_text == "Hello Bob" and got.sender_id == ann_me.id
+            assert got.message.entities and isinstance(
+                got.message.entities[0], types.MessageEntityBold
+            )
+
+            # Bob finds Ann by phone and answers, replying.
+            await bob(
+                functions.contacts.ImportContactsRequest(
+                    [types.InputPhoneContact(1, "+" + ANN, "Ann", "")]
+                )
+            )
+            ann_for_bob = await bob.get_entity("+" + ANN)
+            answer = await bob.send_message(ann_for_bob, "Hi Ann", reply_to=got.id)
+            back = await _next(ann_new)
+            assert back.raw_text == "Hi Ann" and back.sender_id == bob_me.id
+            assert back.reply_to_msg_id == sent.id
+            assert answer.id == back.id or answer.id != 0
+
+            # Edit: Bob sees MessageEdited.
+            await ann.edit_message(bob_for_ann, sent.id, "Hello Bob, edited")
+            edited = await _next(bob_edited)
+            assert edited.id == got.id and edited.raw_text == "Hello Bob, edited"
+
+            # Read receipts: Bob reads, Ann sees her outbox read.
+            await bob.send_read_acknowledge(ann_for_bob)
+            read = await _next(ann_read)
+            assert read.max_id >= sent.id and not read.inbox
+
+            # History and dialogs.
+            history = await ann.get_messages(bob_for_ann, limit=10)
+            assert [m.raw_text for m in history] == ["Hi Ann", "Hello Bob, edited"]
+            assert history.total == 2
+            dialogs = await bob.get_dialogs()
+            assert [d.entity.id for d in dialogs] == [ann_me.id]
+            assert dialogs[0].unread_count == 0
+
+            # Saved Messages.
+            saved = await ann.send_message("me", "note to self")
+            [note] = await ann.get_messages("me", limit=1)
+            assert note.id == saved.id and note.raw_text == "note to self"
+
+            # Delete for everyone: Bob sees MessageDeleted.
+            await ann.delete_messages(bob_for_ann, [sent.id], revoke=True)
+            deleted = await _next(bob_deleted)
+            assert got.id in deleted.deleted_ids
+            assert [m.raw_text for m in await bob.get_messages(ann_for_bob, limit=10)] == ["Hi Ann"]
+        finally:
+            await ann.disconnect()
+            await bob.disconnect()
+
+    asyncio.run(main())
+
+
+def test_offline_receiver_catches_up_exactly_once(
+    running_server: ServerInfo, tmp_path: Path
+) -> None:
+    session_file = str(tmp_path / "bob")
+
+    async def main() -> None:
+        ann = _client(running_server)
+        bob = _catching_up_client(running_server, session_file)
+        await ann.connect()
+        await bob.connect()
+        try:
+            await _sign_up(ann, ANN, "Ann")
+            await _sign_up(bob, BOB, "Bob")
+            await bob(functions.account.UpdateUsernameRequest("bob_offline"))
+            bob_for_ann = await ann.get_input_entity("@bob_offline")
+        except BaseException:
+            await ann.disconnect()
+            raise
+        finally:
+            await bob.disconnect()
+        try:
+            for n in range(50):
+                await ann.send_message(bob_for_ann, f"message {n}")
+        finally:
+            await ann.disconnect()
+
+        bob = _catching_up_client(running_server, session_file)
+        received = _queue(bob, events.NewMessage(incoming=True))
+        await bob.connect()
+        try:
+            await bob.catch_up()
+            texts = [(await _next(received)).raw_text for _ in range(50)]
+            assert texts == [f"message {n}" for n in range(50)]
+            await asyncio.sleep(1.0)
+            assert received.empty()
+        finally:
+            await bob.disconnect()
+
+    asyncio.run(main())
+
+
+def test_one_user_on_two_clients_sees_its_outgoing_messages(running_server: ServerInfo) -> None:
+    async def main() -> None:
+        ann1, ann2, bob = (_client(running_server) for _ in range(3))
+        for client in (ann1, ann2, bob):
+            await client.connect()
+        try:
+            await _sign_up(ann1, ANN, "Ann")
+            await _sign_up(bob, BOB, "Bob")
+            await bob(functions.account.UpdateUsernameRequest("bob_two"))
+            await _sign_up(ann2, ANN, "Ann")
+            outgoing = _queue(ann2, events.NewMessage(outgoing=True))
+            incoming = _queue(bob, events.NewMessage(incoming=True))
+            peer = await ann1.get_input_entity("@bob_two")
+            await ann1.send_message(peer, "from the first client")
+            mine = await _next(outgoing)
+            assert mine.out and mine.raw_text == "from the first client"
+            assert (await _next(incoming)).raw_text == "from the first client"
+        finally:
+            for client in (ann1, ann2, bob):
+                await client.disconnect()
+
+    asyncio.run(main())
+
+
+def test_forward_typing_and_lookups(running_server: ServerInfo) -> None:
+    async def main() -> None:
+        ann, bob = _client(running_server), _client(running_server)
+        await ann.connect()
+        await bob.connect()
+        try:
+            ann_me = await _sign_up(ann, ANN, "Ann")
+            await _sign_up(bob, BOB, "Bob")
+            await bob(functions.account.UpdateUsernameRequest("bob_fwd"))
+            await ann(functions.account.UpdateUsernameRequest("ann_fwd"))
+            bob_new = _queue(bob, events.NewMessage(incoming=True))
+            ann_typing = _queue(ann, events.UserUpdate())
+            bob_peer = await ann.get_input_entity("@bob_fwd")
+            ann_peer = await bob.get_input_entity("@ann_fwd")
+
+            note = await ann.send_message("me", "worth forwarding")
+            [forwarded] = await ann.forward_messages(bob_peer, [note.id], from_peer="me")
+            assert forwarded.out and forwarded.fwd_from is not None
+            got = await _next(bob_new)
+            assert got.raw_text == "worth forwarding" and got.forward is not None
+            assert got.forward.from_id == types.PeerUser(ann_me.id)
+
+            # Telethon's chat action: messages.setTyping -> updateUserTyping on Ann's side.
+            await bob(
+                functions.messages.SetTypingRequest(ann_peer, types.SendMessageTypingAction())
+            )
+            typing = await _next(ann_typing)
+            assert typing.typing and typing.user_id != ann_me.id
+
+            # messages.getMessages by ids (a missing one is None), getPeerDialogs.
+            found = await bob.get_messages(ann_peer, ids=[got.id, 999])
+            assert found[0].raw_text == "worth forwarding" and found[1] is None
+            peer_dialogs = await bob(
+                functions.messages.GetPeerDialogsRequest([types.InputDialogPeer(ann_peer)])
+            )
+            [dialog] = peer_dialogs.dialogs
+            assert dialog.unread_count == 1 and dialog.top_message == got.id
+
+            # Errors with Telegram's names.
+            with pytest.raises(errors.MessageTooLongError):
+                await ann.send_message(bob_peer, "x" * 4097)
+            with pytest.raises(errors.MessageEmptyError):
+                await ann(functions.messages.SendMessageRequest(bob_peer, "   "))
+            with pytest.raises(errors.MessageAuthorRequiredError):
+                await bob.edit_message(ann_peer, got.id, "not mine")
+        finally:
+            await ann.disconnect()
+            await bob.disconnect()
+
+    asyncio.run(main())
