@@ -19,9 +19,7 @@ import argparse
 import asyncio
 import logging
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,55 +27,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import trio
+from _server import ServerProcess
 
 from tgcore.client import Client
 from tgcore.storage import MemorySessionStore, SessionData
 from tgcore.tl import functions
 
 HOST = "127.0.0.1"
-
-
-# -- the server process --------------------------------------------------------------------------
-
-
-class ServerProcess:
-    """``tgserver run`` in a temporary data dir, on a port the OS picks."""
-
-    def __init__(self, data_dir: Path) -> None:
-        script = Path(sys.executable).with_name("tgserver")
-        # The log goes to a file, not a pipe: nobody drains a pipe during the measurements.
-        self.log_path = data_dir / "server.log"
-        self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen(
-            [str(script), "run", "--data", str(data_dir), "--port", "0"], stderr=self._log
-        )
-        self.port = self._wait_for_port()
-        self.public_key = (data_dir / "server.pub.pem").read_bytes()
-
-    def _wait_for_port(self) -> int:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            found = re.search(r"mtproto://[^:]+:(\d+)", self.log_path.read_text())
-            if found:
-                return int(found.group(1))
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"tgserver exited: {self.log_path.read_text()}")
-            time.sleep(0.05)
-        raise RuntimeError("tgserver did not report its port")
-
-    def rss_kib(self) -> int:
-        """The server's resident set size in KiB (Linux /proc)."""
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        found = re.search(r"VmRSS:\s+(\d+) kB", status)
-        assert found
-        return int(found.group(1))
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        finally:
-            self._log.close()
 
 
 # -- measurements: our Trio client ---------------------------------------------------------------

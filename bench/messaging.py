@@ -31,16 +31,16 @@ import os
 import re
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import attrs
 import trio
+from _server import ServerProcess
 
 from tgcore.client import Client, ClientConfig
 from tgcore.tl import TLObject, functions, types
@@ -51,55 +51,6 @@ CODE = "22222"  # test numbers of DC 2
 SIGN_UP_CONCURRENCY = 32
 #: Seconds to wait for the last messages of a row before counting them lost.
 DRAIN_TIMEOUT = 60.0
-
-
-# -- the server process --------------------------------------------------------------------------
-
-
-class ServerProcess:
-    """``tgserver run`` in a temporary data dir, on a port the OS picks."""
-
-    def __init__(self, data_dir: Path) -> None:
-        script = Path(sys.executable).with_name("tgserver")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TGSERVER_")}
-        # The log goes to a file, not a pipe: nobody drains a pipe during the measurements.
-        self.log_path = data_dir / "server.log"
-        self._log: IO[str] = self.log_path.open("w")
-        self.proc = subprocess.Popen(
-            [str(script), "run", "--data", str(data_dir / "tgdata"), "--port", "0"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-        )
-        self.port = self._wait_for_port()
-        self.public_key = (data_dir / "tgdata" / "server.pub.pem").read_bytes()
-
-    def _wait_for_port(self) -> int:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            found = re.search(r"mtproto://[^:]+:(\d+)", self.log_path.read_text())
-            if found:
-                return int(found.group(1))
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"tgserver exited: {self.log_path.read_text()}")
-            time.sleep(0.05)
-        raise RuntimeError("tgserver did not report its port")
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time the server has used so far (Linux /proc)."""
-        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2 :].split()
-        utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
-        return (utime + stime) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        """SIGTERM, wait, close the log."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        finally:
-            self._log.close()
 
 
 # -- one row's numbers ---------------------------------------------------------------------------
