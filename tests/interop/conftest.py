@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.interop.support import trust_for_kurigram
 from tgserver.app import ServerInfo
 from tgserver.config import ServerConfig
 from tgserver.testing import BackgroundServer
@@ -26,6 +27,13 @@ def running_server(server_config: ServerConfig) -> Iterator[ServerInfo]:
         yield info
     finally:
         server.stop()
+
+
+@pytest.fixture
+def trusted(running_server: ServerInfo, monkeypatch: pytest.MonkeyPatch) -> ServerInfo:
+    """The running server, its RSA key trusted by Kurigram (skips without Kurigram)."""
+    pytest.importorskip("pyrogram")
+    return trust_for_kurigram(running_server, monkeypatch)
 
 
 @pytest.fixture(autouse=True)

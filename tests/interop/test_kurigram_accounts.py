@@ -3,55 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
-from tgcore.crypto import RsaPublicKey
+from tests.interop.support import kurigram_client
 from tgserver.app import ServerInfo
 
 pyrogram = pytest.importorskip("pyrogram")
-from pyrogram import Client, raw  # noqa: E402
-from pyrogram.connection import Connection  # noqa: E402
-from pyrogram.crypto import rsa as pyrogram_rsa  # noqa: E402
+from pyrogram import raw  # noqa: E402
 
 PHONE = "9996627001"
 
 
-def _local_connection(port: int) -> type[Connection]:
-    class LocalConnection(Connection):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["server_address"] = "127.0.0.1"
-            kwargs["port"] = port
-            super().__init__(*args, **kwargs)
-
-    return LocalConnection
-
-
-@pytest.fixture
-def trusted(running_server: ServerInfo, monkeypatch: pytest.MonkeyPatch) -> ServerInfo:
-    key = RsaPublicKey.from_pem(running_server.public_key_pem)
-    monkeypatch.setitem(
-        pyrogram_rsa.server_public_keys,
-        running_server.fingerprint,
-        pyrogram_rsa.PublicKey(m=key.n, e=key.e),
-    )
-    return running_server
-
-
-def _client(info: ServerInfo, name: str) -> Client:
-    return Client(
-        name,
-        api_id=1,
-        api_hash="0" * 32,
-        in_memory=True,
-        connection_factory=_local_connection(info.port),
-    )
-
-
 def test_sign_up_then_sign_in(trusted: ServerInfo) -> None:
     async def main() -> None:
-        first = _client(trusted, "first")
+        first = kurigram_client(trusted, "first")
         assert await first.connect() is False
         try:
             sent = await first.send_phone_number_code("+" + PHONE)
@@ -66,7 +32,7 @@ def test_sign_up_then_sign_in(trusted: ServerInfo) -> None:
         finally:
             await first.disconnect()
 
-        second = _client(trusted, "second")
+        second = kurigram_client(trusted, "second")
         await second.connect()
         try:
             sent = await second.send_phone_number_code(PHONE)

@@ -9,10 +9,7 @@ import pytest
 from telethon import events
 from telethon.tl import functions as tl_functions
 
-from tests.interop.test_kurigram_accounts import _client as kurigram_client
-from tests.interop.test_kurigram_accounts import trusted  # noqa: F401
-from tests.interop.test_telethon_accounts import _client as telethon_client
-from tests.interop.test_telethon_accounts import _sign_up
+from tests.interop.support import kurigram_client, sign_up, telethon_client
 from tgserver.app import ServerInfo
 
 pyrogram = pytest.importorskip("pyrogram")
@@ -24,7 +21,7 @@ TELE = "9996627102"
 TIMEOUT = 10.0
 
 
-def test_kurigram_and_telethon_talk(trusted: ServerInfo) -> None:  # noqa: F811
+def test_kurigram_and_telethon_talk(trusted: ServerInfo) -> None:
     async def main() -> None:
         kuri = kurigram_client(trusted, "kuri")
         tele = telethon_client(trusted)
@@ -35,7 +32,7 @@ def test_kurigram_and_telethon_talk(trusted: ServerInfo) -> None:  # noqa: F811
             if await kuri.sign_in("+" + KURI, sent.phone_code_hash, "22222") is False:
                 await kuri.sign_up("+" + KURI, sent.phone_code_hash, "Kuri")
             await kuri.invoke(raw.functions.account.UpdateUsername(username="kuri_talks"))
-            await _sign_up(tele, TELE, "Tele")
+            await sign_up(tele, TELE, "Tele")
             await tele(tl_functions.account.UpdateUsernameRequest("tele_talks"))
 
             kuri_got: asyncio.Queue[Any] = asyncio.Queue()

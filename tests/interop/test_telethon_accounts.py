@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
 
 import attrs
 import pytest
 from click.testing import CliRunner
-from telethon import TelegramClient, errors
-from telethon.crypto import rsa as telethon_rsa
+from telethon import errors
 from telethon.sessions import MemorySession, SQLiteSession
 from telethon.tl import functions, types
 
+from tests.interop.support import TEST_CODE, sign_up, telethon_client
 from tgserver.app import ServerInfo
 from tgserver.cli import main as cli
 from tgserver.config import ServerConfig
@@ -23,52 +22,17 @@ from tgserver.testing import BackgroundServer
 ANN = "9996621001"
 BOB = "9996621002"
 CAROL = "9996621003"
-CODE = "22222"  # test numbers of DC 2
-
-
-def _client(info: ServerInfo, session: Any = None) -> TelegramClient:
-    telethon_rsa.add_key(info.public_key_pem.decode(), old=False)
-    client = TelegramClient(
-        session or MemorySession(),
-        api_id=1,
-        api_hash="0" * 32,
-        connection_retries=0,
-        retry_delay=0,
-        timeout=10,
-    )
-    client.session.set_dc(2, "127.0.0.1", info.port)
-    return client
-
-
-async def _sign_up(client: TelegramClient, phone: str, first: str, last: str = "") -> Any:
-    """Telethon's own sign_in; its sign_up helper refuses, so the raw request for that."""
-    sent = await client.send_code_request(phone)
-    assert isinstance(sent.type, types.auth.SentCodeTypeSms)
-    try:
-        return await client.sign_in(phone, CODE)
-    except errors.PhoneNumberUnoccupiedError:
-        pass
-    result = await client(
-        functions.auth.SignUpRequest(
-            phone_number=phone,
-            phone_code_hash=sent.phone_code_hash,
-            first_name=first,
-            last_name=last,
-        )
-    )
-    # What Telethon itself does after a login (getState + getDifference).
-    return await client._on_login(result.user)
 
 
 def test_two_users_sign_up_and_find_each_other(running_server: ServerInfo) -> None:
     async def main() -> None:
-        ann, bob = _client(running_server), _client(running_server)
+        ann, bob = telethon_client(running_server), telethon_client(running_server)
         await ann.connect()
         await bob.connect()
         try:
             assert await ann.get_me() is None  # users.getUsers -> 401 before login
             assert not await ann.is_user_authorized()
-            me = await _sign_up(ann, ANN, "Ann", "Lee")
+            me = await sign_up(ann, ANN, "Ann", "Lee")
             assert (me.first_name, me.last_name, me.phone, me.is_self) == ("Ann", "Lee", ANN, True)
             assert await ann.is_user_authorized()
             assert (await ann.get_me()).id == me.id
@@ -76,7 +40,7 @@ def test_two_users_sign_up_and_find_each_other(running_server: ServerInfo) -> No
                 await bob.sign_in(
                     BOB, "00000", phone_code_hash=(await bob.send_code_request(BOB)).phone_code_hash
                 )
-            bob_me = await _sign_up(bob, BOB, "Bob")
+            bob_me = await sign_up(bob, BOB, "Bob")
             assert bob_me.id != me.id
 
             # Profile and username.
@@ -142,7 +106,7 @@ def test_two_users_sign_up_and_find_each_other(running_server: ServerInfo) -> No
             session = MemorySession()
             session.set_dc(2, "127.0.0.1", running_server.port)
             session.auth_key = key
-            same_key = _client(running_server, session)
+            same_key = telethon_client(running_server, session)
             await same_key.connect()
             try:
                 assert not await same_key.is_user_authorized()
@@ -180,11 +144,11 @@ def test_user_added_by_the_cli_signs_in(
     assert "created user" in result.output
 
     async def main() -> None:
-        carol = _client(running_server)
+        carol = telethon_client(running_server)
         await carol.connect()
         try:
             sent = await carol.send_code_request(CAROL)
-            me = await carol.sign_in(CAROL, CODE, phone_code_hash=sent.phone_code_hash)
+            me = await carol.sign_in(CAROL, TEST_CODE, phone_code_hash=sent.phone_code_hash)
             assert (me.first_name, me.username, me.phone) == ("Carol", "carol_cli", CAROL)
             assert await carol.is_user_authorized()
         finally:
@@ -199,23 +163,23 @@ def test_login_survives_a_server_restart(server_config: ServerConfig, tmp_path: 
     first = BackgroundServer(server_config)
     info = first.start()
 
-    async def sign_up() -> int:
-        client = _client(info, SQLiteSession(session_file))
+    async def first_login() -> int:
+        client = telethon_client(info, SQLiteSession(session_file))
         await client.connect()
         try:
-            return int((await _sign_up(client, ANN, "Ann")).id)
+            return int((await sign_up(client, ANN, "Ann")).id)
         finally:
             await client.disconnect()
 
     try:
-        user_id = asyncio.run(sign_up())
+        user_id = asyncio.run(first_login())
     finally:
         first.stop()
     second = BackgroundServer(attrs.evolve(server_config, port=info.port))
     info = second.start()
 
     async def reconnect() -> None:
-        client = _client(info, SQLiteSession(session_file))
+        client = telethon_client(info, SQLiteSession(session_file))
         await client.connect()
         try:
             assert await client.is_user_authorized()

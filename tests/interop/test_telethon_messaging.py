@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 from telethon import TelegramClient, errors, events
-from telethon.crypto import rsa as telethon_rsa
 from telethon.sessions import SQLiteSession
 from telethon.tl import functions, types
 
-from tests.interop.test_telethon_accounts import _client, _sign_up
+from tests.interop.support import sign_up, telethon_client
 from tgserver.app import ServerInfo
 
 ANN = "9996621101"
@@ -22,18 +21,7 @@ TIMEOUT = 10.0
 
 def _catching_up_client(info: ServerInfo, session_file: str) -> TelegramClient:
     """A client that keeps its update state in ``session_file`` and catches up from it."""
-    telethon_rsa.add_key(info.public_key_pem.decode(), old=False)
-    client = TelegramClient(
-        SQLiteSession(session_file),
-        api_id=1,
-        api_hash="0" * 32,
-        connection_retries=0,
-        retry_delay=0,
-        timeout=10,
-        catch_up=True,
-    )
-    client.session.set_dc(2, "127.0.0.1", info.port)
-    return client
+    return telethon_client(info, SQLiteSession(session_file), catch_up=True)
 
 
 def _queue(client: TelegramClient, event: Any) -> asyncio.Queue[Any]:
@@ -53,12 +41,12 @@ async def _next(queue: asyncio.Queue[Any]) -> Any:
 
 def test_two_users_talk(running_server: ServerInfo) -> None:
     async def main() -> None:
-        ann, bob = _client(running_server), _client(running_server)
+        ann, bob = telethon_client(running_server), telethon_client(running_server)
         await ann.connect()
         await bob.connect()
         try:
-            ann_me = await _sign_up(ann, ANN, "Ann")
-            bob_me = await _sign_up(bob, BOB, "Bob")
+            ann_me = await sign_up(ann, ANN, "Ann")
+            bob_me = await sign_up(bob, BOB, "Bob")
             await bob(functions.account.UpdateUsernameRequest("bob_talks"))
             bob_new = _queue(bob, events.NewMessage(incoming=True))
             bob_edited = _queue(bob, events.MessageEdited())
@@ -130,13 +118,13 @@ def test_offline_receiver_catches_up_exactly_once(
     session_file = str(tmp_path / "bob")
 
     async def main() -> None:
-        ann = _client(running_server)
+        ann = telethon_client(running_server)
         bob = _catching_up_client(running_server, session_file)
         await ann.connect()
         await bob.connect()
         try:
-            await _sign_up(ann, ANN, "Ann")
-            await _sign_up(bob, BOB, "Bob")
+            await sign_up(ann, ANN, "Ann")
+            await sign_up(bob, BOB, "Bob")
             await bob(functions.account.UpdateUsernameRequest("bob_offline"))
             bob_for_ann = await ann.get_input_entity("@bob_offline")
         except BaseException:
@@ -167,14 +155,14 @@ def test_offline_receiver_catches_up_exactly_once(
 
 def test_one_user_on_two_clients_sees_its_outgoing_messages(running_server: ServerInfo) -> None:
     async def main() -> None:
-        ann1, ann2, bob = (_client(running_server) for _ in range(3))
+        ann1, ann2, bob = (telethon_client(running_server) for _ in range(3))
         for client in (ann1, ann2, bob):
             await client.connect()
         try:
-            await _sign_up(ann1, ANN, "Ann")
-            await _sign_up(bob, BOB, "Bob")
+            await sign_up(ann1, ANN, "Ann")
+            await sign_up(bob, BOB, "Bob")
             await bob(functions.account.UpdateUsernameRequest("bob_two"))
-            await _sign_up(ann2, ANN, "Ann")
+            await sign_up(ann2, ANN, "Ann")
             outgoing = _queue(ann2, events.NewMessage(outgoing=True))
             incoming = _queue(bob, events.NewMessage(incoming=True))
             peer = await ann1.get_input_entity("@bob_two")
@@ -191,12 +179,12 @@ def test_one_user_on_two_clients_sees_its_outgoing_messages(running_server: Serv
 
 def test_forward_typing_and_lookups(running_server: ServerInfo) -> None:
     async def main() -> None:
-        ann, bob = _client(running_server), _client(running_server)
+        ann, bob = telethon_client(running_server), telethon_client(running_server)
         await ann.connect()
         await bob.connect()
         try:
-            ann_me = await _sign_up(ann, ANN, "Ann")
-            await _sign_up(bob, BOB, "Bob")
+            ann_me = await sign_up(ann, ANN, "Ann")
+            await sign_up(bob, BOB, "Bob")
             await bob(functions.account.UpdateUsernameRequest("bob_fwd"))
             await ann(functions.account.UpdateUsernameRequest("ann_fwd"))
             bob_new = _queue(bob, events.NewMessage(incoming=True))
@@ -237,5 +225,76 @@ def test_forward_typing_and_lookups(running_server: ServerInfo) -> None:
         finally:
             await ann.disconnect()
             await bob.disconnect()
+
+    asyncio.run(main())
+
+
+def test_pinned_dialogs(running_server: ServerInfo) -> None:
+    async def main() -> None:
+        ann1, ann2, bob = (telethon_client(running_server) for _ in range(3))
+        for client in (ann1, ann2, bob):
+            await client.connect()
+        try:
+            ann_me = await sign_up(ann1, ANN, "Ann")
+            bob_me = await sign_up(bob, BOB, "Bob")
+            await bob(functions.account.UpdateUsernameRequest("bob_pins"))
+            await sign_up(ann2, ANN, "Ann")
+            pushed = _queue(ann2, events.Raw((types.UpdateDialogPinned, types.UpdatePinnedDialogs)))
+            bob_peer = await ann1.get_input_entity("@bob_pins")
+            await ann1.send_message(bob_peer, "pin me")
+            await ann1.send_message("me", "a newer note")
+
+            dialogs = await ann1.get_dialogs()
+            assert [d.id for d in dialogs] == [ann_me.id, bob_me.id]
+            assert not any(d.pinned for d in dialogs)
+
+            pinned = await ann1(
+                functions.messages.ToggleDialogPinRequest(types.InputDialogPeer(bob_peer), True)
+            )
+            assert pinned is True
+            dialogs = await ann1.get_dialogs()
+            assert [(d.id, d.pinned) for d in dialogs] == [(bob_me.id, True), (ann_me.id, False)]
+            update = await _next(pushed)
+            assert isinstance(update, types.UpdateDialogPinned) and update.pinned
+            assert update.peer == types.DialogPeer(types.PeerUser(bob_me.id))
+
+            # Saved Messages pinned too, then put below Bob; the other client sees the order.
+            await ann1(
+                functions.messages.ToggleDialogPinRequest(
+                    types.InputDialogPeer(types.InputPeerSelf()), True
+                )
+            )
+            assert isinstance(await _next(pushed), types.UpdateDialogPinned)
+            await ann1(
+                functions.messages.ReorderPinnedDialogsRequest(
+                    folder_id=0,
+                    order=[
+                        types.InputDialogPeer(bob_peer),
+                        types.InputDialogPeer(types.InputPeerSelf()),
+                    ],
+                    force=True,
+                )
+            )
+            order = await _next(pushed)
+            assert isinstance(order, types.UpdatePinnedDialogs)
+            assert [p.peer for p in order.order] == [
+                types.PeerUser(bob_me.id),
+                types.PeerUser(ann_me.id),
+            ]
+            listed = await ann2(functions.messages.GetPinnedDialogsRequest(folder_id=0))
+            assert [d.peer for d in listed.dialogs] == [
+                types.PeerUser(bob_me.id),
+                types.PeerUser(ann_me.id),
+            ]
+            assert all(d.pinned for d in listed.dialogs)
+            with pytest.raises(errors.PeerHistoryEmptyError):
+                await bob(
+                    functions.messages.ToggleDialogPinRequest(
+                        types.InputDialogPeer(types.InputPeerSelf()), True
+                    )
+                )
+        finally:
+            for client in (ann1, ann2, bob):
+                await client.disconnect()
 
     asyncio.run(main())

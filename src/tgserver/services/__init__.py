@@ -32,6 +32,7 @@ from tgserver.services.difference import (
     MAX_DIFFERENCE_UPDATES,
     BoxDifference,
     DifferenceService,
+    UpdatesState,
 )
 from tgserver.services.errors import (
     ABOUT_TOO_LONG,
@@ -57,7 +58,13 @@ from tgserver.services.errors import (
     USERNAME_OCCUPIED,
     bad_request,
 )
-from tgserver.services.events import BoxEvent, Origin, TypingEvent
+from tgserver.services.events import (
+    BoxEvent,
+    DialogPinEvent,
+    Origin,
+    PinnedDialogsEvent,
+    TypingEvent,
+)
 from tgserver.services.hashing import vector_hash
 from tgserver.services.messages import (
     MAX_DELETE,
@@ -67,6 +74,9 @@ from tgserver.services.messages import (
     MESSAGE_ID_INVALID,
     MESSAGE_NOT_MODIFIED,
     MESSAGE_TOO_LONG,
+    PEER_HISTORY_EMPTY,
+    PINNED_DIALOGS_LIMIT,
+    PINNED_DIALOGS_TOO_MUCH,
     TYPING_INTERVAL,
     USER_IS_BLOCKED,
     YOU_BLOCKED_USER,
@@ -78,7 +88,6 @@ from tgserver.services.messaging import MessagingServices
 from tgserver.services.presence import Offline, Online, Presence, Recently, Status
 from tgserver.services.ratelimit import RateLimiter, RateLimits
 from tgserver.services.sessions import KeyBindings
-from tgserver.services.updates import Difference, UpdatesService, UpdatesState
 from tgserver.services.users import UsersService, create_account
 from tgserver.services.validation import (
     MAX_ABOUT_LENGTH,
@@ -116,7 +125,7 @@ __all__ = [
     "ContactEntry",
     "ContactsList",
     "ContactsService",
-    "Difference",
+    "DialogPinEvent",
     "DifferenceService",
     "FIRSTNAME_INVALID",
     "FullUserView",
@@ -145,6 +154,7 @@ __all__ = [
     "Offline",
     "Online",
     "Origin",
+    "PEER_HISTORY_EMPTY",
     "PEER_ID_INVALID",
     "PHONE_CODE_EMPTY",
     "PHONE_CODE_EXPIRED",
@@ -154,6 +164,9 @@ __all__ = [
     "PHONE_NUMBER_INVALID",
     "PHONE_NUMBER_OCCUPIED",
     "PHONE_NUMBER_UNOCCUPIED",
+    "PINNED_DIALOGS_LIMIT",
+    "PINNED_DIALOGS_TOO_MUCH",
+    "PinnedDialogsEvent",
     "Presence",
     "QUERY_TOO_SHORT",
     "RESEND_TIMEOUT",
@@ -173,7 +186,6 @@ __all__ = [
     "USERNAME_OCCUPIED",
     "USER_ID_INVALID",
     "USER_IS_BLOCKED",
-    "UpdatesService",
     "UpdatesState",
     "UserView",
     "UsersService",

@@ -16,7 +16,6 @@ from tgserver.services.presence import Presence
 from tgserver.services.ratelimit import RateLimits
 from tgserver.services.sessions import KeyBindings
 from tgserver.services.sms import ConsoleSmsProvider, SmsProvider
-from tgserver.services.updates import UpdatesService
 from tgserver.services.users import UsersService
 from tgserver.store import AuthKeyStore
 from tgserver.store.accounts import AccountStores
@@ -38,7 +37,6 @@ class AccountServices:
         contacts: Contact and block lists.
         auth: Phone-code login.
         authorizations: An account's sessions.
-        updates: Update state (pts).
     """
 
     stores: AccountStores
@@ -48,7 +46,6 @@ class AccountServices:
     contacts: ContactsService
     auth: AuthService
     authorizations: AuthorizationsService
-    updates: UpdatesService
 
     @classmethod
     async def create(
@@ -99,7 +96,6 @@ class AccountServices:
                 rng=rng,
             ),
             authorizations=AuthorizationsService(bindings, auth_keys),
-            updates=UpdatesService(stores.users, clock=clock),
         )
 
     async def lookup_user(self, auth_key_id: int) -> int | None:

@@ -8,7 +8,6 @@ from typing import Final
 
 import attrs
 
-from tgserver.services.updates import UpdatesState
 from tgserver.store.messages import MessageRecord, MessageStore, UpdateEntry, UpdateKind
 
 __all__ = [
@@ -16,12 +15,32 @@ __all__ = [
     "MAX_DIFFERENCE_UPDATES",
     "BoxDifference",
     "DifferenceService",
+    "UpdatesState",
 ]
 
 #: New messages one ``updates.difference`` carries at most (more: a slice).
 MAX_DIFFERENCE_MESSAGES: Final = 100
 #: Log entries one ``updates.difference`` covers at most (more: a slice).
 MAX_DIFFERENCE_UPDATES: Final = 1000
+
+
+@attrs.frozen
+class UpdatesState:
+    """``updates.state``: where a user's update sequences stand.
+
+    Attributes:
+        pts: The box's sequence (kept by the message store).
+        qts: The secret-chat sequence (0: none).
+        date: Unix time of the box's last change (now if there was none).
+        seq: The updates sequence (0: not used).
+        unread_count: Unread messages.
+    """
+
+    pts: int
+    qts: int
+    date: int
+    seq: int
+    unread_count: int
 
 
 @attrs.frozen

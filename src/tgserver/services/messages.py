@@ -15,7 +15,13 @@ from typing import Final
 from tgcore.errors import RpcError
 from tgserver.bus import EventBus
 from tgserver.services.errors import PEER_ID_INVALID, bad_request
-from tgserver.services.events import BoxEvent, Origin, TypingEvent
+from tgserver.services.events import (
+    BoxEvent,
+    DialogPinEvent,
+    Origin,
+    PinnedDialogsEvent,
+    TypingEvent,
+)
 from tgserver.store.accounts import ContactStore, UserStore
 from tgserver.store.messages import (
     DeleteResult,
@@ -40,6 +46,9 @@ __all__ = [
     "MESSAGE_ID_INVALID",
     "MESSAGE_NOT_MODIFIED",
     "MESSAGE_TOO_LONG",
+    "PEER_HISTORY_EMPTY",
+    "PINNED_DIALOGS_LIMIT",
+    "PINNED_DIALOGS_TOO_MUCH",
     "TYPING_INTERVAL",
     "USER_IS_BLOCKED",
     "YOU_BLOCKED_USER",
@@ -61,6 +70,11 @@ MESSAGE_ID_INVALID: Final = "MESSAGE_ID_INVALID"
 MESSAGE_NOT_MODIFIED: Final = "MESSAGE_NOT_MODIFIED"
 MESSAGE_AUTHOR_REQUIRED: Final = "MESSAGE_AUTHOR_REQUIRED"
 YOU_BLOCKED_USER: Final = "YOU_BLOCKED_USER"
+PINNED_DIALOGS_TOO_MUCH: Final = "PINNED_DIALOGS_TOO_MUCH"
+PEER_HISTORY_EMPTY: Final = "PEER_HISTORY_EMPTY"
+
+#: Dialogs one user may pin in the main folder (Telegram's limit for a non-premium account).
+PINNED_DIALOGS_LIMIT: Final = 5
 USER_IS_BLOCKED: Final = "USER_IS_BLOCKED"
 
 _TYPING_MEMORY: Final = 10_000
@@ -269,6 +283,65 @@ class MessagingService:
             return
         await self.bus.publish([peer_id], TypingEvent(peer_id, user_id, action, int(now)))
 
+    async def toggle_pin(
+        self, user_id: int, peer_id: int, pinned: bool, *, origin: Origin | None = None
+    ) -> bool:
+        """Pin (on top of the pinned ones) or unpin the dialog with ``peer_id``.
+
+        The user's other sessions are told (``DialogPinEvent``) when something changed.
+        Returns whether something changed.
+
+        Raises:
+            RpcError: ``PEER_HISTORY_EMPTY`` (no such dialog), ``PINNED_DIALOGS_TOO_MUCH``
+                (already :data:`PINNED_DIALOGS_LIMIT` pinned).
+        """
+        dialog = await self.store.get_dialog(user_id, peer_id)
+        if dialog is None:
+            raise bad_request(PEER_HISTORY_EMPTY)
+        if dialog.pinned == pinned:
+            return False
+        if pinned and len(await self._pinned(user_id)) >= PINNED_DIALOGS_LIMIT:
+            raise bad_request(PINNED_DIALOGS_TOO_MUCH)
+        if not await self.store.pin_dialog(user_id, peer_id, pinned):
+            raise bad_request(PEER_HISTORY_EMPTY)
+        await self.bus.publish(
+            [user_id], DialogPinEvent(user_id, peer_id, pinned, self.now(), origin)
+        )
+        return True
+
+    async def reorder_pinned(
+        self,
+        user_id: int,
+        peer_ids: Sequence[int],
+        *,
+        force: bool = False,
+        origin: Origin | None = None,
+    ) -> tuple[int, ...]:
+        """Pin ``peer_ids`` in this order on top (``force``: unpin the others too), as
+        ``messages.reorderPinnedDialogs``; peers without a dialog are skipped.
+
+        The user's other sessions get the new order (``PinnedDialogsEvent``). Returns it.
+
+        Raises:
+            RpcError: ``PINNED_DIALOGS_TOO_MUCH`` (more than :data:`PINNED_DIALOGS_LIMIT`
+                would be pinned).
+        """
+        wanted: list[int] = []
+        for peer_id in dict.fromkeys(peer_ids):
+            if await self.store.get_dialog(user_id, peer_id) is not None:
+                wanted.append(peer_id)
+        current = [d.peer_id for d, _ in await self._pinned(user_id)]
+        after = set(wanted) if force else set(wanted) | set(current)
+        if len(after) > PINNED_DIALOGS_LIMIT:
+            raise bad_request(PINNED_DIALOGS_TOO_MUCH)
+        await self.store.reorder_pinned(user_id, wanted, force=force)
+        order = tuple(d.peer_id for d, _ in await self._pinned(user_id))
+        if order != tuple(current):
+            await self.bus.publish(
+                [user_id], PinnedDialogsEvent(user_id, order, self.now(), origin)
+            )
+        return order
+
     # -- reads -----------------------------------------------------------------------------------
 
     async def get_messages(self, user_id: int, ids: Sequence[int]) -> tuple[MessageRecord, ...]:
@@ -320,6 +393,16 @@ class MessagingService:
             limit=limit,
             exclude_pinned=exclude_pinned,
         )
+
+    async def _pinned(self, user_id: int) -> list[tuple[DialogRecord, MessageRecord | None]]:
+        # The first page of dialogs starts with every pinned one (the limit keeps them few).
+        page = await self.store.get_dialogs(user_id)
+        tops = {m.id: m for m in page.messages}
+        return [(d, tops.get(d.top_message)) for d in page.dialogs if d.pinned]
+
+    async def pinned_dialogs(self, user_id: int) -> list[tuple[DialogRecord, MessageRecord | None]]:
+        """The pinned dialogs (the top one first) with their top messages."""
+        return await self._pinned(user_id)
 
     async def peer_dialogs(
         self, user_id: int, peer_ids: Sequence[int]

@@ -7,7 +7,7 @@ from account_support import sign_up
 
 from tgcore.errors import RpcError
 from tgcore.testing import FakeClock
-from tgcore.tl import Reader, functions, read_object, types
+from tgcore.tl import Reader, functions, pack_bool, read_object, types
 from tgserver.rpc import RequestContext
 from tgserver.rpc.handlers import (
     EventRenderer,
@@ -21,7 +21,9 @@ from tgserver.services import (
     AccountServices,
     BoxDifference,
     BoxEvent,
+    DialogPinEvent,
     MessagingServices,
+    PinnedDialogsEvent,
     TypingEvent,
     UpdatesState,
 )
@@ -243,3 +245,84 @@ def test_entities_round_trip() -> None:
     assert data is not None
     assert [e.to_bytes() for e in decode_objects(data)] == [e.to_bytes() for e in ents]
     assert Reader(data).read_vector_header() == 2
+
+
+async def test_pinned_dialog_handlers_and_pushes(
+    services: AccountServices, messaging: MessagingServices
+) -> None:
+    ann, bob, bob_peer = await _people(services)
+    handlers = MessageHandlers(messaging)
+    await handlers.send_message(_ctx(ann), _send(bob_peer, "hi", 1))
+    await handlers.send_message(_ctx(ann), _send(types.InputPeerSelf(), "note", 2))
+    pin = functions.messages.ToggleDialogPin(peer=types.InputDialogPeer(peer=bob_peer), pinned=True)
+    assert await handlers.toggle_dialog_pin(_ctx(ann), pin) == pack_bool(True)
+
+    pinned = await handlers.get_pinned_dialogs(
+        _ctx(ann), functions.messages.GetPinnedDialogs(folder_id=0)
+    )
+    [dialog] = pinned.dialogs
+    assert isinstance(dialog, types.Dialog) and dialog.pinned
+    assert dialog.peer == types.PeerUser(user_id=bob)
+    assert pinned.state.pts == (await messaging.difference.state(ann)).pts
+    archived = await handlers.get_pinned_dialogs(
+        _ctx(ann), functions.messages.GetPinnedDialogs(folder_id=1)
+    )
+    assert archived.dialogs == []
+    dialogs = await handlers.get_dialogs(
+        _ctx(ann),
+        functions.messages.GetDialogs(
+            offset_date=0, offset_id=0, offset_peer=types.InputPeerEmpty(), limit=10, hash=0
+        ),
+    )
+    assert [d.pinned for d in dialogs.dialogs] == [True, False]  # type: ignore[union-attr]
+    assert dialogs.dialogs[0].peer == types.PeerUser(user_id=bob)  # type: ignore[union-attr]
+
+    reorder = functions.messages.ReorderPinnedDialogs(
+        folder_id=0,
+        order=[
+            types.InputDialogPeer(peer=types.InputPeerSelf()),
+            types.InputDialogPeer(peer=bob_peer),
+        ],
+    )
+    assert await handlers.reorder_pinned_dialogs(_ctx(ann), reorder) == pack_bool(True)
+    pinned = await handlers.get_pinned_dialogs(
+        _ctx(ann), functions.messages.GetPinnedDialogs(folder_id=0)
+    )
+    assert [d.peer for d in pinned.dialogs] == [
+        types.PeerUser(user_id=ann),
+        types.PeerUser(user_id=bob),
+    ]
+
+    for bad in (
+        functions.messages.ToggleDialogPin(peer=types.InputDialogPeerFolder(folder_id=1)),
+        functions.messages.ReorderPinnedDialogs(folder_id=1, order=[]),
+        functions.messages.GetPinnedDialogs(folder_id=7),
+    ):
+        with pytest.raises(RpcError) as caught:
+            if isinstance(bad, functions.messages.ToggleDialogPin):
+                await handlers.toggle_dialog_pin(_ctx(ann), bad)
+            elif isinstance(bad, functions.messages.ReorderPinnedDialogs):
+                await handlers.reorder_pinned_dialogs(_ctx(ann), bad)
+            else:
+                await handlers.get_pinned_dialogs(_ctx(ann), bad)
+        assert caught.value.code == 400
+
+    render = EventRenderer(messaging)
+    data = await render(ann, DialogPinEvent(ann, bob, True, 5))
+    assert data is not None
+    updates = read_object(data)
+    assert isinstance(updates, types.Updates)
+    [update] = updates.updates
+    assert isinstance(update, types.UpdateDialogPinned) and update.pinned
+    assert update.peer == types.DialogPeer(peer=types.PeerUser(user_id=bob))
+    assert [u.id for u in updates.users] == [bob]  # type: ignore[union-attr]
+    data = await render(ann, PinnedDialogsEvent(ann, (ann, bob), 5))
+    assert data is not None
+    updates = read_object(data)
+    assert isinstance(updates, types.Updates)
+    [update] = updates.updates
+    assert isinstance(update, types.UpdatePinnedDialogs) and update.order is not None
+    assert [p.peer for p in update.order] == [  # type: ignore[union-attr]
+        types.PeerUser(user_id=ann),
+        types.PeerUser(user_id=bob),
+    ]

@@ -11,8 +11,10 @@ from tgserver.bus import MemoryBus
 from tgserver.services import (
     AccountServices,
     BoxEvent,
+    DialogPinEvent,
     MessagingServices,
     Origin,
+    PinnedDialogsEvent,
     TypingEvent,
     utf16_length,
 )
@@ -201,3 +203,55 @@ async def test_history_dialogs_and_peer_dialogs(
     assert dialog.peer_id == ann and top is not None and top.text == "m4"
     got = await messaging.messages.get_messages(bob, [page.messages[0].id, 777])
     assert [m.text for m in got] == ["m4"]
+
+
+async def test_pinned_dialogs_limit_order_and_events(
+    services: AccountServices, messaging: MessagingServices
+) -> None:
+    ann, bob = await _pair(services)
+    others = [
+        (await sign_up(services, f"99966210{n:02d}", f"U{n}", key=10 + n)).id for n in range(3, 9)
+    ]
+    for peer in [bob, *others]:
+        await messaging.messages.send(ann, peer, "hi")
+    assert isinstance(messaging.bus, MemoryBus)
+    seen = Recorder(messaging.bus, ann)
+    service = messaging.messages
+
+    with pytest.raises(RpcError) as no_dialog:
+        await service.toggle_pin(bob, others[0], True)
+    assert no_dialog.value.name == "PEER_HISTORY_EMPTY"
+
+    assert await service.toggle_pin(ann, bob, True, origin=ORIGIN)
+    [(user, event)] = seen.take()
+    assert user == ann and isinstance(event, DialogPinEvent)
+    assert (event.peer_id, event.pinned, event.origin) == (bob, True, ORIGIN)
+    assert not await service.toggle_pin(ann, bob, True)  # no change, nothing published
+    assert seen.take() == []
+
+    for peer in others[:4]:
+        await service.toggle_pin(ann, peer, True)
+    assert [d.peer_id for d, _ in await service.pinned_dialogs(ann)] == [
+        *reversed(others[:4]),
+        bob,
+    ]
+    with pytest.raises(RpcError) as too_much:
+        await service.toggle_pin(ann, others[4], True)
+    assert too_much.value.name == "PINNED_DIALOGS_TOO_MUCH"
+    seen.take()
+
+    # Without force the others stay pinned (below); with force they are unpinned.
+    order = await service.reorder_pinned(ann, [bob, others[0]], origin=ORIGIN)
+    assert order[:2] == (bob, others[0]) and len(order) == 5
+    [(_, reordered)] = seen.take()
+    assert isinstance(reordered, PinnedDialogsEvent) and reordered.order == order
+    with pytest.raises(RpcError):
+        await service.reorder_pinned(ann, [others[5]])
+    order = await service.reorder_pinned(ann, [others[5], bob, 999_999], force=True)
+    assert order == (others[5], bob)
+    dialogs = (await service.dialogs(ann)).dialogs
+    assert [d.peer_id for d in dialogs[:2]] == [others[5], bob]
+    assert [d.pinned for d in dialogs] == [True, True] + [False] * 5
+
+    assert await service.toggle_pin(ann, bob, False)
+    assert [d.peer_id for d, _ in await service.pinned_dialogs(ann)] == [others[5]]

@@ -2,7 +2,8 @@
 
 :func:`register_builtin_handlers` installs what needs no accounts (help.*, wrapped pings, and
 401 answers for account methods); :func:`register_account_handlers` installs auth.*, users.*,
-account.*, contacts.* and the update-state methods over the account services.
+account.* and contacts.* over the account services; :func:`register_messaging_handlers`
+installs messages.* and the update-state methods over the messaging services.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from tgserver.rpc.handlers.account import (
 from tgserver.rpc.handlers.auth import AuthHandlers, client_ip
 from tgserver.rpc.handlers.contacts import MAX_DELETE_CONTACTS, ContactHandlers
 from tgserver.rpc.handlers.help import CONFIG_EXPIRES, DcAddress, HelpHandlers
-from tgserver.rpc.handlers.messages import RANDOM_ID_INVALID, MessageHandlers, origin_of
+from tgserver.rpc.handlers.messages import (
+    FOLDER_ID_INVALID,
+    RANDOM_ID_INVALID,
+    MessageHandlers,
+    origin_of,
+)
 from tgserver.rpc.handlers.peers import (
     input_peer_user_id,
     input_user_id,
@@ -42,8 +48,8 @@ from tgserver.rpc.handlers.render import (
     users_for,
 )
 from tgserver.rpc.handlers.service import ping, ping_delay_disconnect
-from tgserver.rpc.handlers.updates import UpdateHandlers, tl_difference
-from tgserver.rpc.handlers.users import MAX_GET_USERS, UserHandlers, tl_state
+from tgserver.rpc.handlers.updates import UpdateHandlers, tl_difference, tl_state
+from tgserver.rpc.handlers.users import MAX_GET_USERS, UserHandlers
 from tgserver.services import AccountServices
 from tgserver.services.messaging import MessagingServices
 
@@ -55,6 +61,7 @@ __all__ = [
     "ContactHandlers",
     "DcAddress",
     "EventRenderer",
+    "FOLDER_ID_INVALID",
     "HelpHandlers",
     "MAX_DELETE_CONTACTS",
     "MAX_GET_USERS",
@@ -108,8 +115,8 @@ def register_builtin_handlers(
 def register_account_handlers(
     dispatcher: Dispatcher, services: AccountServices, *, clock: Callable[[], float] = time.time
 ) -> None:
-    """Install auth.*, users.*, account.*, contacts.*, updates.getState and
-    updates.getDifference over ``services`` (replacing the 401-only built-ins).
+    """Install auth.*, users.*, account.* and contacts.* over ``services`` (replacing the
+    401-only built-ins; update state comes with :func:`register_messaging_handlers`).
 
     The dispatcher must look accounts up through the same services
     (``Dispatcher(lookup_user=services.lookup_user)``).
@@ -122,7 +129,6 @@ def register_account_handlers(
 
 def register_messaging_handlers(dispatcher: Dispatcher, services: MessagingServices) -> None:
     """Install messages.* of private chats and the message-store backed updates.getState /
-    updates.getDifference (after :func:`register_account_handlers`, whose update-state
-    methods these replace)."""
+    updates.getDifference (after :func:`register_account_handlers`)."""
     MessageHandlers(services).register(dispatcher)
     UpdateHandlers(services).register(dispatcher)

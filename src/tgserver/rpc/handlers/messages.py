@@ -17,14 +17,19 @@ from tgserver.rpc.handlers.render import (
     tl_message,
     users_for,
 )
+from tgserver.rpc.handlers.updates import tl_state
 from tgserver.services import PEER_ID_INVALID, bad_request
 from tgserver.services.events import Origin
 from tgserver.services.messaging import MessagingServices
 from tgserver.store.messages import DialogRecord, MessageRecord
 
-__all__ = ["RANDOM_ID_INVALID", "MessageHandlers", "origin_of"]
+__all__ = ["FOLDER_ID_INVALID", "RANDOM_ID_INVALID", "MessageHandlers", "origin_of"]
 
 RANDOM_ID_INVALID: Final = "RANDOM_ID_INVALID"
+FOLDER_ID_INVALID: Final = "FOLDER_ID_INVALID"
+#: The main dialog list and the archive (which nothing can be moved to yet).
+_MAIN_FOLDER: Final = 0
+_ARCHIVE_FOLDER: Final = 1
 
 
 def origin_of(ctx: RequestContext) -> Origin:
@@ -44,7 +49,8 @@ def _message_ids(ids: list[types.TypeInputMessage]) -> list[int]:
 
 class MessageHandlers:
     """sendMessage, getHistory, getDialogs, getPeerDialogs, getMessages, readHistory,
-    editMessage, deleteMessages, setTyping, forwardMessages."""
+    editMessage, deleteMessages, setTyping, forwardMessages, toggleDialogPin,
+    reorderPinnedDialogs, getPinnedDialogs."""
 
     def __init__(self, services: MessagingServices) -> None:
         self._services = services
@@ -64,6 +70,9 @@ class MessageHandlers:
         dispatcher.add(m.DeleteMessages, self.delete_messages)
         dispatcher.add(m.SetTyping, self.set_typing)
         dispatcher.add(m.ForwardMessages, self.forward_messages)
+        dispatcher.add(m.ToggleDialogPin, self.toggle_dialog_pin)
+        dispatcher.add(m.ReorderPinnedDialogs, self.reorder_pinned_dialogs)
+        dispatcher.add(m.GetPinnedDialogs, self.get_pinned_dialogs)
 
     async def _peer(self, me: int, peer: types.TypeInputPeer) -> int:
         return await input_peer_user_id(self._users, me, peer)
@@ -265,22 +274,30 @@ class MessageHandlers:
             if not isinstance(item, types.InputDialogPeer):
                 raise bad_request(PEER_ID_INVALID)
             peers.append(await self._peer(me, item.peer))
-        found = await self._messages.peer_dialogs(me, peers)
+        return await self._peer_dialogs(me, await self._messages.peer_dialogs(me, peers))
+
+    async def _peer_dialogs(
+        self, me: int, found: list[tuple[DialogRecord, MessageRecord | None]]
+    ) -> types.messages.PeerDialogs:
         dialogs, messages, users = await self._dialogs_parts(me, found)
-        state = await self._services.difference.state(me)
         return types.messages.PeerDialogs(
             dialogs=dialogs,
             messages=messages,
             chats=[],
             users=users,
-            state=types.updates.State(
-                pts=state.pts,
-                qts=state.qts,
-                date=state.date,
-                seq=state.seq,
-                unread_count=state.unread_count,
-            ),
+            state=tl_state(await self._services.difference.state(me)),
         )
+
+    async def get_pinned_dialogs(
+        self, ctx: RequestContext, request: functions.messages.GetPinnedDialogs
+    ) -> types.messages.PeerDialogs:
+        """messages.getPinnedDialogs: the pinned dialogs of a folder, the top one first."""
+        me = require_user(ctx)
+        if request.folder_id == _MAIN_FOLDER:
+            return await self._peer_dialogs(me, await self._messages.pinned_dialogs(me))
+        if request.folder_id == _ARCHIVE_FOLDER:
+            return await self._peer_dialogs(me, [])
+        raise bad_request(FOLDER_ID_INVALID)
 
     # -- changing --------------------------------------------------------------------------------
 
@@ -331,6 +348,33 @@ class MessageHandlers:
             me, request.id, revoke=request.revoke, origin=origin_of(ctx)
         )
         return types.messages.AffectedMessages(pts=result.pts, pts_count=result.pts_count)
+
+    async def toggle_dialog_pin(
+        self, ctx: RequestContext, request: functions.messages.ToggleDialogPin
+    ) -> bytes:
+        """messages.toggleDialogPin: the user's other sessions get ``updateDialogPinned``."""
+        me = require_user(ctx)
+        if not isinstance(request.peer, types.InputDialogPeer):
+            raise bad_request(PEER_ID_INVALID)
+        peer = await self._peer(me, request.peer.peer)
+        await self._messages.toggle_pin(me, peer, request.pinned, origin=origin_of(ctx))
+        return pack_bool(True)
+
+    async def reorder_pinned_dialogs(
+        self, ctx: RequestContext, request: functions.messages.ReorderPinnedDialogs
+    ) -> bytes:
+        """messages.reorderPinnedDialogs (``force``: unpin the dialogs not in ``order``); the
+        user's other sessions get ``updatePinnedDialogs``."""
+        me = require_user(ctx)
+        if request.folder_id != _MAIN_FOLDER:
+            raise bad_request(FOLDER_ID_INVALID)
+        peers: list[int] = []
+        for item in request.order:
+            if not isinstance(item, types.InputDialogPeer):
+                raise bad_request(PEER_ID_INVALID)
+            peers.append(await self._peer(me, item.peer))
+        await self._messages.reorder_pinned(me, peers, force=request.force, origin=origin_of(ctx))
+        return pack_bool(True)
 
     async def set_typing(self, ctx: RequestContext, request: functions.messages.SetTyping) -> bytes:
         """messages.setTyping: relayed to the peer's online sessions, never stored."""

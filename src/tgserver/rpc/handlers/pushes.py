@@ -6,17 +6,22 @@ from typing import cast
 
 from tgcore.tl import Reader, types
 from tgserver.rpc.handlers.render import referenced_users, tl_update, users_for
-from tgserver.services.events import BoxEvent, TypingEvent
+from tgserver.services.events import BoxEvent, DialogPinEvent, PinnedDialogsEvent, TypingEvent
 from tgserver.services.messaging import MessagingServices
 
 __all__ = ["EventRenderer"]
+
+
+def _dialog_peer(peer_id: int) -> types.DialogPeer:
+    return types.DialogPeer(peer=types.PeerUser(user_id=peer_id))
 
 
 class EventRenderer:
     """Turns :mod:`tgserver.services.events` values into serialized ``Updates`` for a user.
 
     Box events become ``updates`` (the update plus the users it mentions, with the
-    recipient's own access hashes); typing becomes ``updateShort``.
+    recipient's own access hashes); typing becomes ``updateShort``; pin changes become
+    ``updates`` with ``updateDialogPinned`` / ``updatePinnedDialogs`` (no pts, as in Telegram).
     """
 
     def __init__(self, services: MessagingServices) -> None:
@@ -36,7 +41,19 @@ class EventRenderer:
                 ),
                 date=event.date,
             ).to_bytes()
+        if isinstance(event, DialogPinEvent):
+            pin = types.UpdateDialogPinned(pinned=event.pinned, peer=_dialog_peer(event.peer_id))
+            return await self._updates(user_id, pin, [event.peer_id], event.date)
+        if isinstance(event, PinnedDialogsEvent):
+            order = types.UpdatePinnedDialogs(order=[_dialog_peer(p) for p in event.order])
+            return await self._updates(user_id, order, list(event.order), event.date)
         return None
+
+    async def _updates(
+        self, user_id: int, update: types.TypeUpdate, user_ids: list[int], date: int
+    ) -> bytes:
+        users = await users_for(self._services.accounts.users, user_id, user_ids)
+        return types.Updates(updates=[update], users=users, chats=[], date=date, seq=0).to_bytes()
 
     async def _box(self, user_id: int, event: BoxEvent) -> bytes | None:
         messages = {m.id: m for m in event.messages}

@@ -7,12 +7,22 @@ from tgserver.rpc.context import RequestContext
 from tgserver.rpc.dispatcher import Dispatcher
 from tgserver.rpc.handlers.account import require_user
 from tgserver.rpc.handlers.render import referenced_users, tl_message, tl_update, users_for
-from tgserver.rpc.handlers.users import tl_state
-from tgserver.services.difference import BoxDifference
+from tgserver.services.difference import BoxDifference, UpdatesState
 from tgserver.services.messaging import MessagingServices
 from tgserver.store.messages import UpdateKind
 
-__all__ = ["UpdateHandlers", "tl_difference"]
+__all__ = ["UpdateHandlers", "tl_difference", "tl_state"]
+
+
+def tl_state(state: UpdatesState) -> types.updates.State:
+    """The ``updates.state`` of an update state."""
+    return types.updates.State(
+        pts=state.pts,
+        qts=state.qts,
+        date=state.date,
+        seq=state.seq,
+        unread_count=state.unread_count,
+    )
 
 
 async def tl_difference(
@@ -57,7 +67,7 @@ async def tl_difference(
 
 
 class UpdateHandlers:
-    """updates.getState and updates.getDifference (replacing the account-only ones)."""
+    """updates.getState and updates.getDifference (replacing the 401-only built-in getState)."""
 
     def __init__(self, services: MessagingServices) -> None:
         self._services = services

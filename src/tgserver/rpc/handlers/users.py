@@ -1,35 +1,24 @@
-"""``users.*`` and the update-state methods (TL <-> the account services)."""
+"""``users.*`` (TL <-> the account services)."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from tgcore.tl import TLObject, functions, pack_object_vector, types
+from tgcore.tl import functions, pack_object_vector, types
 from tgserver.rpc.context import RequestContext
 from tgserver.rpc.dispatcher import Dispatcher
 from tgserver.rpc.handlers.account import require_user
 from tgserver.rpc.handlers.peers import input_user_id, tl_user
-from tgserver.services import AccountServices, UpdatesState, bad_request
+from tgserver.services import AccountServices, bad_request
 
-__all__ = ["MAX_GET_USERS", "UserHandlers", "tl_state"]
+__all__ = ["MAX_GET_USERS", "UserHandlers"]
 
 #: Users one users.getUsers may ask for.
 MAX_GET_USERS: Final = 200
 
 
-def tl_state(state: UpdatesState) -> types.updates.State:
-    """The ``updates.state`` of an update state."""
-    return types.updates.State(
-        pts=state.pts,
-        qts=state.qts,
-        date=state.date,
-        seq=state.seq,
-        unread_count=state.unread_count,
-    )
-
-
 class UserHandlers:
-    """users.getUsers, users.getFullUser, updates.getState and updates.getDifference."""
+    """users.getUsers and users.getFullUser."""
 
     def __init__(self, services: AccountServices) -> None:
         self._services = services
@@ -39,8 +28,6 @@ class UserHandlers:
         """Install the handlers of this class."""
         dispatcher.add(functions.users.GetUsers, self.get_users)
         dispatcher.add(functions.users.GetFullUser, self.get_full_user)
-        dispatcher.add(functions.updates.GetState, self.get_state)
-        dispatcher.add(functions.updates.GetDifference, self.get_difference)
 
     async def get_users(self, ctx: RequestContext, request: functions.users.GetUsers) -> bytes:
         """users.getUsers: 401 before login (Telethon's login probe), else the users."""
@@ -70,21 +57,3 @@ class UserHandlers:
             chats=[],
             users=[tl_user(full.user)],
         )
-
-    async def get_state(
-        self, ctx: RequestContext, request: functions.updates.GetState
-    ) -> types.updates.State:
-        """updates.getState: the account's pts (401 before login)."""
-        me = require_user(ctx)
-        return tl_state(await self._services.updates.state(me))
-
-    async def get_difference(
-        self, ctx: RequestContext, request: functions.updates.GetDifference
-    ) -> TLObject:
-        """updates.getDifference: empty at the current pts, else "too long" (resync)."""
-        me = require_user(ctx)
-        difference = await self._services.updates.difference(me, request.pts)
-        state = difference.state
-        if difference.too_long:
-            return types.updates.DifferenceTooLong(pts=state.pts)
-        return types.updates.DifferenceEmpty(date=state.date, seq=state.seq)

@@ -23,7 +23,6 @@ from tgserver.store.accounts.protocol import (
 )
 from tgserver.store.accounts.records import (
     FIRST_USER_ID,
-    INITIAL_PTS,
     AccountConflict,
     AuthorizationRecord,
     BlockRecord,
@@ -50,7 +49,6 @@ __all__ = [
     "ContactRecord",
     "ContactStore",
     "FIRST_USER_ID",
-    "INITIAL_PTS",
     "LoginCode",
     "LoginCodeStore",
     "MemoryAuthorizationStore",

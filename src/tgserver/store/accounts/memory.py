@@ -9,7 +9,6 @@ import attrs
 from tgcore.errors import StorageError
 from tgserver.store.accounts.records import (
     FIRST_USER_ID,
-    INITIAL_PTS,
     AccountConflict,
     AuthorizationRecord,
     BlockRecord,
@@ -54,7 +53,6 @@ class MemoryUserStore(_Closable):
         self._users: dict[int, UserRecord] = {}
         self._by_phone: dict[str, int] = {}
         self._by_username: dict[str, int] = {}
-        self._pts: dict[int, int] = {}
         self._secret: bytes | None = None
 
     async def create_user(self, user: NewUser) -> UserRecord:
@@ -70,7 +68,6 @@ class MemoryUserStore(_Closable):
         self._by_phone[user.phone] = user_id
         if user.username is not None:
             self._by_username[username_key(user.username)] = user_id
-        self._pts[user_id] = INITIAL_PTS
         return record
 
     async def get_user(self, user_id: int) -> UserRecord | None:
@@ -147,11 +144,6 @@ class MemoryUserStore(_Closable):
         record = attrs.evolve(record, username=username)
         self._users[user_id] = record
         return record
-
-    async def get_pts(self, user_id: int) -> int | None:
-        """The account's pts, or None."""
-        self._check()
-        return self._pts.get(user_id)
 
     async def server_secret(self, candidate: bytes) -> bytes:
         """The stored secret, or ``candidate`` once stored."""

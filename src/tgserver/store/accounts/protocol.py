@@ -24,7 +24,7 @@ __all__ = ["AuthorizationStore", "ContactStore", "LoginCodeStore", "UserStore"]
 
 
 class UserStore(Protocol):
-    """Accounts: profiles, phone numbers, usernames, the per-user pts, a server secret."""
+    """Accounts: profiles, phone numbers, usernames, a server secret."""
 
     async def create_user(self, user: NewUser) -> UserRecord:
         """Create an account with the next free id.
@@ -76,10 +76,6 @@ class UserStore(Protocol):
         Raises:
             AccountConflict: another account has this username (in any case).
         """
-        ...
-
-    async def get_pts(self, user_id: int) -> int | None:
-        """The account's update sequence number (pts), or None if unknown."""
         ...
 
     async def server_secret(self, candidate: bytes) -> bytes:

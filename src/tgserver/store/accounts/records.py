@@ -10,7 +10,6 @@ from tgcore.errors import TgError
 
 __all__ = [
     "FIRST_USER_ID",
-    "INITIAL_PTS",
     "AccountConflict",
     "AuthorizationRecord",
     "BlockRecord",
@@ -25,9 +24,6 @@ __all__ = [
 #: The id of the first account a store creates; later ones count up from it. Telegram's own
 #: service accounts (777000 and friends) stay below it.
 FIRST_USER_ID: Final = 1_000_001
-
-#: The pts of a new account (Telegram starts counting at 1).
-INITIAL_PTS: Final = 1
 
 
 def username_key(username: str) -> str:

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS users (
     username_key TEXT    UNIQUE,
     about        TEXT    NOT NULL DEFAULT '',
     created_at   REAL    NOT NULL,
-    pts          INTEGER NOT NULL
+    pts          INTEGER NOT NULL  -- unused (the message store keeps pts); kept for schema 1
 );
 CREATE TABLE IF NOT EXISTS authorizations (
     key_id     INTEGER PRIMARY KEY,

@@ -8,7 +8,6 @@ from typing import Any
 
 from tgserver.store.accounts.records import (
     FIRST_USER_ID,
-    INITIAL_PTS,
     AccountConflict,
     NewUser,
     UserRecord,
@@ -71,9 +70,11 @@ class SqliteUserStore:
             _conflict(conn, user.phone, key, 0)
             last = conn.execute("SELECT MAX(id) FROM users").fetchone()[0]
             user_id = FIRST_USER_ID if last is None else last + 1
+            # ``pts`` is a legacy column nothing reads (the message store keeps pts); it is
+            # still written because account databases of schema 1 declare it NOT NULL.
             conn.execute(
                 "INSERT INTO users (id, phone, first_name, last_name, username, username_key, "
-                "about, created_at, pts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "about, created_at, pts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
                 (
                     user_id,
                     user.phone,
@@ -83,7 +84,6 @@ class SqliteUserStore:
                     key,
                     user.about,
                     user.created_at,
-                    INITIAL_PTS,
                 ),
             )
             return UserRecord(
@@ -193,15 +193,6 @@ class SqliteUserStore:
             return None if row is None else _user(row)
 
         return await self._db.write(update)
-
-    async def get_pts(self, user_id: int) -> int | None:
-        """The account's pts, or None."""
-
-        def get(conn: sqlite3.Connection) -> int | None:
-            row = conn.execute("SELECT pts FROM users WHERE id = ?", (user_id,)).fetchone()
-            return None if row is None else int(row[0])
-
-        return await self._db.read(get)
 
     async def server_secret(self, candidate: bytes) -> bytes:
         """The stored secret, or ``candidate`` once stored."""

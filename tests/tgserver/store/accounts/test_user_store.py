@@ -7,7 +7,6 @@ import pytest
 from tgcore.errors import StorageError
 from tgserver.store.accounts import (
     FIRST_USER_ID,
-    INITIAL_PTS,
     AccountConflict,
     AccountStores,
     NewUser,
@@ -39,8 +38,6 @@ async def test_create_and_get(stores: AccountStores) -> None:
     assert await users.get_users([]) == {}
     assert await users.user_by_phone("15550002") == bob
     assert await users.user_by_phone("1555") is None
-    assert await users.get_pts(ann.id) == INITIAL_PTS
-    assert await users.get_pts(99) is None
 
 
 async def test_get_many_users(stores: AccountStores) -> None:

@@ -24,7 +24,9 @@ if _typing.TYPE_CHECKING:
 
 _new = object.__new__
 _P_II = _struct.Struct("<II").pack
+_P_IIi = _struct.Struct("<IIi").pack
 _P_IIq = _struct.Struct("<IIq").pack
+_P_Ii = _struct.Struct("<Ii").pack
 _P_Iq = _struct.Struct("<Iq").pack
 _P_i = _struct.Struct("<i").pack
 _P_ii = _struct.Struct("<ii").pack
@@ -1382,6 +1384,107 @@ class GetPeerDialogs(_TLRequest):
         return result
 
 
+class ToggleDialogPin(_TLRequest):
+    """``messages.toggleDialogPin#a731e257 flags:# pinned:flags.0?true peer:InputDialogPeer = Bool;``"""
+
+    __slots__ = ("pinned", "peer")
+
+    CONSTRUCTOR_ID: _typing.ClassVar[int] = 0xa731e257
+    SUBCLASS_OF_ID: _typing.ClassVar[int] = 0xf5b399ac
+    TL_NAME: _typing.ClassVar[str] = "messages.toggleDialogPin"
+    _FIELDS: _typing.ClassVar[tuple[str, ...]] = ("pinned", "peer")
+
+    def __init__(self, *, pinned: bool = False, peer: _t.TypeInputDialogPeer) -> None:
+        self.pinned = pinned
+        self.peer = peer
+
+    def to_bytes(self) -> bytes:
+        _f_flags = (1 if self.pinned else 0)
+        return b"".join((
+            _P_II(0xa731e257, _f_flags),
+            self.peer.to_bytes(),
+        ))
+
+    __bytes__ = to_bytes
+
+    @classmethod
+    def from_reader(cls, r: _Reader) -> _typing.Self:
+        o = _new(cls)
+        _f_flags = r.read_uint()
+        o.pinned = _f_flags & 1 != 0
+        o.peer = r.read_object_of(0xa21c9795)
+        return o
+
+    def read_result(self, r: _Reader) -> bool:
+        return r.read_bool()
+
+
+class ReorderPinnedDialogs(_TLRequest):
+    """``messages.reorderPinnedDialogs#3b1adf37 flags:# force:flags.0?true folder_id:int order:Vector<InputDialogPeer> = Bool;``"""
+
+    __slots__ = ("force", "folder_id", "order")
+
+    CONSTRUCTOR_ID: _typing.ClassVar[int] = 0x3b1adf37
+    SUBCLASS_OF_ID: _typing.ClassVar[int] = 0xf5b399ac
+    TL_NAME: _typing.ClassVar[str] = "messages.reorderPinnedDialogs"
+    _FIELDS: _typing.ClassVar[tuple[str, ...]] = ("force", "folder_id", "order")
+
+    def __init__(self, *, force: bool = False, folder_id: int, order: list[_t.TypeInputDialogPeer]) -> None:
+        self.force = force
+        self.folder_id = folder_id
+        self.order = order
+
+    def to_bytes(self) -> bytes:
+        _f_flags = (1 if self.force else 0)
+        return b"".join((
+            _P_IIi(0x3b1adf37, _f_flags, self.folder_id),
+            _pack_object_vector(self.order),
+        ))
+
+    __bytes__ = to_bytes
+
+    @classmethod
+    def from_reader(cls, r: _Reader) -> _typing.Self:
+        o = _new(cls)
+        _f_flags = r.read_uint()
+        o.force = _f_flags & 1 != 0
+        o.folder_id = r.read_int()
+        o.order = r.read_object_vector(0xa21c9795)
+        return o
+
+    def read_result(self, r: _Reader) -> bool:
+        return r.read_bool()
+
+
+class GetPinnedDialogs(_TLRequest):
+    """``messages.getPinnedDialogs#d6b94df2 folder_id:int = messages.PeerDialogs;``"""
+
+    __slots__ = ("folder_id",)
+
+    CONSTRUCTOR_ID: _typing.ClassVar[int] = 0xd6b94df2
+    SUBCLASS_OF_ID: _typing.ClassVar[int] = 0x3ac70132
+    TL_NAME: _typing.ClassVar[str] = "messages.getPinnedDialogs"
+    _FIELDS: _typing.ClassVar[tuple[str, ...]] = ("folder_id",)
+
+    def __init__(self, *, folder_id: int) -> None:
+        self.folder_id = folder_id
+
+    def to_bytes(self) -> bytes:
+        return _P_Ii(0xd6b94df2, self.folder_id)
+
+    __bytes__ = to_bytes
+
+    @classmethod
+    def from_reader(cls, r: _Reader) -> _typing.Self:
+        o = _new(cls)
+        o.folder_id = r.read_int()
+        return o
+
+    def read_result(self, r: _Reader) -> _t_messages.TypePeerDialogs:
+        result: _t_messages.TypePeerDialogs = r.read_object_of(0x3ac70132)
+        return result
+
+
 class UploadMedia(_TLRequest):
     """``messages.uploadMedia#14967978 flags:# business_connection_id:flags.0?string peer:InputPeer media:InputMedia = MessageMedia;``"""
 
@@ -1570,7 +1673,7 @@ class UnpinAllMessages(_TLRequest):
         return result
 
 
-_register(GetBotCallbackAnswer, SetBotCallbackAnswer, GetChats, GetFullChat, EditChatTitle, EditChatPhoto, AddChatUser, DeleteChatUser, CreateChat, EditChatAdmin, MigrateChat, ExportChatInvite, CheckChatInvite, ImportChatInvite, DeleteChat, EditChatDefaultBannedRights, GetMessages, GetDialogs, GetHistory, Search, ReadHistory, DeleteHistory, DeleteMessages, SetTyping, SendMessage, SendMedia, SendMultiMedia, ForwardMessages, EditMessage, GetPeerDialogs, UploadMedia, UpdatePinnedMessage, GetDialogFilters, ReadMentions, UnpinAllMessages)
+_register(GetBotCallbackAnswer, SetBotCallbackAnswer, GetChats, GetFullChat, EditChatTitle, EditChatPhoto, AddChatUser, DeleteChatUser, CreateChat, EditChatAdmin, MigrateChat, ExportChatInvite, CheckChatInvite, ImportChatInvite, DeleteChat, EditChatDefaultBannedRights, GetMessages, GetDialogs, GetHistory, Search, ReadHistory, DeleteHistory, DeleteMessages, SetTyping, SendMessage, SendMedia, SendMultiMedia, ForwardMessages, EditMessage, GetPeerDialogs, ToggleDialogPin, ReorderPinnedDialogs, GetPinnedDialogs, UploadMedia, UpdatePinnedMessage, GetDialogFilters, ReadMentions, UnpinAllMessages)
 
 __all__ = [
     "AddChatUser",
@@ -1595,16 +1698,19 @@ __all__ = [
     "GetHistory",
     "GetMessages",
     "GetPeerDialogs",
+    "GetPinnedDialogs",
     "ImportChatInvite",
     "MigrateChat",
     "ReadHistory",
     "ReadMentions",
+    "ReorderPinnedDialogs",
     "Search",
     "SendMedia",
     "SendMessage",
     "SendMultiMedia",
     "SetBotCallbackAnswer",
     "SetTyping",
+    "ToggleDialogPin",
     "UnpinAllMessages",
     "UpdatePinnedMessage",
     "UploadMedia",
