@@ -3,12 +3,18 @@
 Four narrow Protocols (:class:`UserStore`, :class:`AuthorizationStore`,
 :class:`LoginCodeStore`, :class:`ContactStore`), each with an in-memory backend and an SQLite
 one (``accounts.sqlite3`` in the data directory, WAL mode, every write committed before the
-call returns). :class:`AccountStores` opens all four together.
+call returns). :class:`AccountStores` opens all four together, the SQLite user and contact
+stores behind write-through caches (:class:`CachedUserStore`, :class:`CachedContactStore`).
 """
 
 from __future__ import annotations
 
 from tgserver.store.accounts.bundle import ACCOUNTS_FILE, AccountStores
+from tgserver.store.accounts.cached import (
+    DEFAULT_CACHE_SIZE,
+    CachedContactStore,
+    CachedUserStore,
+)
 from tgserver.store.accounts.memory import (
     MemoryAuthorizationStore,
     MemoryContactStore,
@@ -46,8 +52,11 @@ __all__ = [
     "AuthorizationRecord",
     "AuthorizationStore",
     "BlockRecord",
+    "CachedContactStore",
+    "CachedUserStore",
     "ContactRecord",
     "ContactStore",
+    "DEFAULT_CACHE_SIZE",
     "FIRST_USER_ID",
     "LoginCode",
     "LoginCodeStore",

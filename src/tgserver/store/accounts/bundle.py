@@ -8,6 +8,11 @@ from typing import Final, Self
 
 import attrs
 
+from tgserver.store.accounts.cached import (
+    DEFAULT_CACHE_SIZE,
+    CachedContactStore,
+    CachedUserStore,
+)
 from tgserver.store.accounts.memory import (
     MemoryAuthorizationStore,
     MemoryContactStore,
@@ -60,18 +65,31 @@ class AccountStores:
         )
 
     @classmethod
-    async def open_sqlite(cls, path: Path | str) -> AccountStores:
+    async def open_sqlite(
+        cls, path: Path | str, *, cache_size: int = DEFAULT_CACHE_SIZE
+    ) -> AccountStores:
         """The stores on one SQLite file (created if needed; WAL, ``synchronous = FULL``).
+
+        Args:
+            path: The account database file.
+            cache_size: Entries kept by each in-memory cache in front of the hot reads
+                (accounts by id, contact relations, blocks; see
+                :mod:`tgserver.store.accounts.cached`); 0 reads SQLite every time.
 
         Raises:
             StorageError: the file cannot be opened or holds a newer schema.
         """
         db = await open_accounts_database(path)
+        users: UserStore = SqliteUserStore(db)
+        contacts: ContactStore = SqliteContactStore(db)
+        if cache_size > 0:
+            users = CachedUserStore(users, size=cache_size)
+            contacts = CachedContactStore(contacts, size=cache_size)
         return cls(
-            users=SqliteUserStore(db),
+            users=users,
             authorizations=SqliteAuthorizationStore(db),
             codes=SqliteLoginCodeStore(db),
-            contacts=SqliteContactStore(db),
+            contacts=contacts,
         )
 
     async def aclose(self) -> None:
