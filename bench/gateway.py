@@ -5,6 +5,7 @@
 The server runs as a separate process (``tgserver run`` on a free port, fresh data dir), so its
 CPU and memory are its own. Printed, never asserted:
 
+- handshakes/s: a fresh connection and the auth-key handshake alone;
 - connects/s: a fresh auth key (handshake) plus the first ``help.getConfig`` (Telethon always
   sends that first call on connect, so our client does the same for a like-for-like figure);
 - sequential ping round trips/s over one connection;
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import logging
 import os
 import statistics
@@ -29,7 +31,8 @@ from pathlib import Path
 import trio
 from _server import ServerProcess
 
-from tgcore.client import Client
+from tgcore.client import Client, create_auth_key, open_connection
+from tgcore.crypto import RsaPublicKey
 from tgcore.storage import MemorySessionStore, SessionData
 from tgcore.tl import functions
 
@@ -37,6 +40,19 @@ HOST = "127.0.0.1"
 
 
 # -- measurements: our Trio client ---------------------------------------------------------------
+
+
+async def ours_handshakes(server: ServerProcess, count: int) -> float:
+    """Auth keys/s: a fresh connection and the handshake alone, nothing else."""
+    keys = [RsaPublicKey.from_pem(server.public_key)]
+    start = time.perf_counter()
+    for _ in range(count):
+        connection = await open_connection(HOST, server.port)
+        try:
+            await create_auth_key(connection, keys, dc_id=2)
+        finally:
+            await connection.aclose()
+    return count / (time.perf_counter() - start)
 
 
 async def ours_connects(server: ServerProcess, count: int) -> float:
@@ -132,6 +148,28 @@ def telethon_client(server: ServerProcess, *, connection: type | None = None) ->
     return TelegramClient(session, 1, "bench", receive_updates=False, **kwargs)
 
 
+async def telethon_handshakes(server: ServerProcess, count: int) -> float:
+    """Telethon's own authenticator over its plain sender: the handshake alone."""
+    import logging as _logging
+
+    from telethon.crypto import rsa
+    from telethon.network import authenticator
+    from telethon.network.connection import ConnectionTcpFull
+    from telethon.network.mtprotoplainsender import MTProtoPlainSender
+
+    rsa.add_key(server.public_key.decode(), old=False)
+    loggers = collections.defaultdict(lambda: _logging.getLogger("telethon"))
+    start = time.perf_counter()
+    for _ in range(count):
+        connection = ConnectionTcpFull(HOST, server.port, 2, loggers=loggers)
+        await connection.connect(timeout=10)
+        try:
+            await authenticator.do_authentication(MTProtoPlainSender(connection, loggers=loggers))
+        finally:
+            await connection.disconnect()
+    return count / (time.perf_counter() - start)
+
+
 async def telethon_connects(server: ServerProcess, count: int) -> float:
     start = time.perf_counter()
     for _ in range(count):
@@ -207,6 +245,10 @@ def main() -> None:
             print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
             print(f"server: pid {server.proc.pid} on {HOST}:{server.port}\n")
             rows: list[tuple[str, str, str]] = []
+
+            ours = trio.run(ours_handshakes, server, args.handshakes)
+            theirs = asyncio.run(telethon_handshakes(server, args.handshakes))
+            rows.append(("handshakes/s (auth key only)", f"{ours:,.1f}", f"{theirs:,.1f}"))
 
             ours = trio.run(ours_connects, server, args.handshakes)
             theirs = asyncio.run(telethon_connects(server, args.handshakes))
