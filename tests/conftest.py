@@ -10,9 +10,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tgcore.crypto import RsaPrivateKey
 from tgserver.config import ServerConfig
+
+# Examples are judged on their results, never on their speed: on a loaded 2-core CI machine
+# hypothesis' default 200 ms deadline turns slow examples into false failures.
+settings.register_profile("tgstack", deadline=None)
+settings.load_profile("tgstack")
 
 _TEST_KEY = Path(__file__).parent / "tgcore" / "mtproto" / "handshake" / "test_key_1.pem"
 

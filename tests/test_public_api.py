@@ -19,7 +19,9 @@ PACKAGES = [
     "tgcore.mtproto.handshake",
     "tgcore.mtproto.session",
     "tgcore.testing",
+    "tgcore.cli",
     "tgcore.client",
+    "tgcore.files",
     "tgcore.storage",
     "tgserver.gateway",
     "tgserver.rpc",
@@ -29,7 +31,14 @@ PACKAGES = [
     "tgserver.services.sms",
     "tgserver.store.accounts",
     "tgserver.store.messages",
+    "tgserver.store.chats",
+    "tgserver.store.channels",
+    "tgserver.services.channels",
     "tgserver.bus",
+    "tgserver.media",
+    "tgserver.botapi",
+    "tgserver.store.bots",
+    "tgserver.testing",
 ]
 
 

@@ -13,7 +13,7 @@ import trio
 
 from tgcore import __version__
 from tgcore.errors import TgError
-from tgserver.config import LOG_LEVELS, ConfigError, ServerConfig
+from tgserver.config import LOG_LEVELS, STORAGE_BACKENDS, ConfigError, ServerConfig
 from tgserver.keys import (
     fingerprint_hex,
     generate_server_key,
@@ -83,6 +83,26 @@ def _load_config(config_file: Path | None, **overrides: Any) -> ServerConfig:
     "--ws-port", type=_port_type, help="Separate WebSocket port.  [default: the MTProto port]"
 )
 @click.option("--dc-id", type=click.IntRange(1, 32767), help="This server's DC id.  [default: 2]")
+@click.option(
+    "--bot-api-port",
+    type=_port_type,
+    help="Bot API HTTP port, 0 for any free one.  [default: 8081]",
+)
+@click.option(
+    "--storage",
+    type=click.Choice(STORAGE_BACKENDS, case_sensitive=False),
+    help="sqlite (files in the data directory) or memory (nothing on disk).  [default: sqlite]",
+)
+@click.option(
+    "--media-root",
+    help="Where uploaded files go: a folder or fsspec URL (s3://bucket/prefix, memory://x)."
+    "  [default: DATA/media]",
+)
+@click.option(
+    "--upload-ttl-hours",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Hours an unfinished upload is kept.  [default: 24]",
+)
 @_config_option
 @click.option(
     "--log-level",
@@ -95,6 +115,10 @@ def run(
     port: int | None,
     ws_port: int | None,
     dc_id: int | None,
+    bot_api_port: int | None,
+    storage: str | None,
+    media_root: str | None,
+    upload_ttl_hours: float | None,
     config_file: Path | None,
     log_level: str | None,
 ) -> None:
@@ -110,6 +134,10 @@ def run(
         port=port,
         ws_port=ws_port,
         dc_id=dc_id,
+        bot_api_port=bot_api_port,
+        storage=storage,
+        media_root=media_root,
+        upload_ttl_hours=upload_ttl_hours,
         log_level=log_level,
     )
     configure_logging(config.log_level)
@@ -120,7 +148,8 @@ def run(
         from tgserver.sms_config import sms_provider
 
         sms_provider(config)
-        load_or_create_server_key(config.data_dir)
+        if config.storage == "sqlite":
+            load_or_create_server_key(config.data_dir)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     try:
@@ -161,11 +190,17 @@ def _log_listening(config: ServerConfig, info: ServerInfo) -> None:
     ws_port = info.ws_port if info.ws_port is not None else info.port
     log.info("tgserver listening on mtproto://%s:%d (TCP: %s)", host, info.port, _TCP_FRAMINGS)
     log.info("websocket ws://%s:%d/apiws", host, ws_port)
+    bot_api_url = getattr(info, "bot_api_url", None)  # embedders may pass their own info
+    if bot_api_url is not None:
+        log.info("bot api %s/bot<token>/<method>", bot_api_url)
     log.info("dc_id %d", config.dc_id)
     log.info(
         "server key fingerprint %d (0x%s)", info.fingerprint, fingerprint_hex(info.fingerprint)
     )
-    log.info("public key: %s", public_key_path(config.data_dir).absolute())
+    if config.storage == "memory":
+        log.info("storage: memory (nothing is written to disk; the key is new on every start)")
+    else:
+        log.info("public key: %s", public_key_path(config.data_dir).absolute())
 
 
 def _single_leaf(exc: BaseException) -> BaseException | None:
@@ -307,3 +342,56 @@ async def _list_users(data_dir: Path) -> list[UserRecord]:
         while page := await stores.users.list_users(found[-1].id if found else 0, 500):
             found.extend(page)
     return found
+
+
+@main.group()
+def bots() -> None:
+    """Manage bots (safe while the server runs)."""
+
+
+@bots.command("create")
+@_data_option
+@_config_option
+@click.option("--username", required=True, help="The bot's username; must end in 'bot'.")
+@click.option("--first-name", help="The bot's name.  [default: the username]")
+def bots_create(
+    data_dir: Path | None, config_file: Path | None, username: str, first_name: str | None
+) -> None:
+    """Create a bot account and print its token (the last line of the output).
+
+    Bot API clients use the token at /bot<token>/<method>; MTProto clients log in with it
+    (auth.importBotAuthorization).
+    """
+    from tgcore.errors import RpcError
+
+    config = _load_config(config_file, data_dir=data_dir)
+    configure_logging("WARNING")
+    try:
+        bot_id, token = trio.run(_create_bot, config.data_dir, username, first_name)
+    except RpcError as exc:
+        message = _USER_ERRORS.get(exc.name, exc.name)
+        if exc.name == "USERNAME_INVALID":
+            message += "; a bot's username ends in 'bot'"
+        raise click.ClickException(message) from None
+    except (TgError, OSError) as exc:
+        raise click.ClickException(f"cannot create the bot: {exc}") from None
+    click.echo(f"created bot {bot_id}: @{username}")
+    click.echo(token)
+
+
+async def _create_bot(data_dir: Path, username: str, first_name: str | None) -> tuple[int, str]:
+    import time
+
+    from tgserver.services.bots import create_bot
+    from tgserver.store.accounts import ACCOUNTS_FILE, AccountStores
+    from tgserver.store.bots import BOTS_FILE, SqliteBotStore
+
+    await trio.Path(data_dir).mkdir(parents=True, exist_ok=True)
+    async with (
+        await AccountStores.open_sqlite(data_dir / ACCOUNTS_FILE) as stores,
+        await SqliteBotStore.open(data_dir / BOTS_FILE) as bot_store,
+    ):
+        record = await create_bot(
+            stores.users, bot_store, username=username, first_name=first_name, now=time.time()
+        )
+    return record.id, record.token

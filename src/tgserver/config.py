@@ -14,7 +14,7 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -26,6 +26,7 @@ __all__ = [
     "ENV_PREFIX",
     "LOG_LEVELS",
     "SMS_PROVIDERS",
+    "STORAGE_BACKENDS",
     "ServerConfig",
 ]
 
@@ -39,6 +40,8 @@ CONFIG_FILE_ENV: Final = "TGSERVER_CONFIG"
 LOG_LEVELS: Final = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 #: The accepted values of :attr:`ServerConfig.sms_provider`.
 SMS_PROVIDERS: Final = ("console", "twilio")
+#: The accepted values of :attr:`ServerConfig.storage`.
+STORAGE_BACKENDS: Final = ("sqlite", "memory")
 
 _MIB = 1024 * 1024
 # The smallest frame that still carries a handshake message (req_DH_params is ~340 bytes) and an
@@ -103,6 +106,18 @@ def _check_path(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise ConfigError(f"{attribute.name}: expected a directory path, got {value!r}")
 
 
+def _check_positive_hours(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigError(f"{attribute.name}: expected a positive number of hours, got {value!r}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{attribute.name}: expected a finite number of hours, got {value!r}")
+
+
+def _check_optional_path(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _check_path(_, attribute, value)
+
+
 def _check_log_level(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value not in LOG_LEVELS:
         raise ConfigError(
@@ -114,6 +129,13 @@ def _check_sms_provider(_: Any, attribute: attrs.Attribute[Any], value: Any) -> 
     if value not in SMS_PROVIDERS:
         raise ConfigError(
             f"{attribute.name}: expected one of {', '.join(SMS_PROVIDERS)}, got {value!r}"
+        )
+
+
+def _check_storage(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value not in STORAGE_BACKENDS:
+        raise ConfigError(
+            f"{attribute.name}: expected one of {', '.join(STORAGE_BACKENDS)}, got {value!r}"
         )
 
 
@@ -162,6 +184,13 @@ class ServerConfig:
     metadata store and the blob folder. Created on first start. Relative paths are resolved
     against the working directory (or, in a config file, against the file's directory)."""
 
+    storage: Literal["sqlite", "memory"] = attrs.field(
+        default="sqlite", converter=_to_lower, validator=_check_storage
+    )
+    """Where the server keeps its state: ``sqlite`` (files in :attr:`data_dir`, durable) or
+    ``memory`` (every store in the process and a server key generated in memory; nothing is
+    written to disk and everything is lost when the server stops: tests, demos)."""
+
     host: str = attrs.field(default="127.0.0.1", validator=_check_host(allow_none=False))
     """Address to listen on; ``0.0.0.0`` or ``::`` for every interface."""
 
@@ -171,6 +200,13 @@ class ServerConfig:
     ws_port: int | None = attrs.field(default=None, validator=_check_port(allow_none=True))
     """Separate port for MTProto over WebSocket (path ``/apiws``). ``None``: WebSocket clients
     are served on :attr:`port`, told apart from raw MTProto by their ``GET`` request line."""
+
+    bot_api_port: int | None = attrs.field(
+        default=attrs.Factory(lambda self: 0 if self.port == 0 else 8081, takes_self=True),
+        validator=_check_port(allow_none=True),
+    )
+    """TCP port of the Bot API (HTTP/1.1 and HTTP/2); 0 picks a free port, ``None`` turns the
+    Bot API off. Default 8081, or a free port when :attr:`port` is 0 (tests, embedding)."""
 
     dc_id: int = attrs.field(default=2, validator=_check_int(1, 32767))
     """The data-center id this server claims (in ``help.getConfig`` and the handshake)."""
@@ -231,6 +267,23 @@ class ServerConfig:
     test_numbers: bool = attrs.field(default=True, validator=_check_bool)
     """Whether Telegram's test numbers ``99966XYYYY`` (X = :attr:`dc_id`) log in with the code
     ``XXXXX`` and no SMS. Anyone can use them: turn them off on a public server."""
+
+    media_root: str | None = attrs.field(default=None, validator=_check_optional_text)
+    """Where uploaded files are stored (encrypted), as an fsspec URL: a local folder,
+    ``memory://name``, ``s3://bucket/prefix`` (install the ``s3`` extra; credentials from the
+    usual AWS variables), ``hdfs://...``. ``None``: the ``media`` folder of :attr:`data_dir`."""
+
+    upload_ttl_hours: float = attrs.field(
+        default=24.0, converter=_to_float, validator=_check_positive_hours
+    )
+    """Hours an unfinished upload is kept after its latest part before it is removed."""
+
+    media_key_file: Path | None = attrs.field(
+        default=None, converter=_to_path, validator=_check_optional_path
+    )
+    """The master key that encrypts every file's own key (32 raw bytes, created on first
+    start). ``None``: ``media.key`` in :attr:`data_dir`. Keep it secret and back it up: the
+    stored files cannot be read without it."""
 
     @property
     def advertised_host(self) -> str:
@@ -303,7 +356,7 @@ def _read_file(path: Path, names: tuple[str, ...]) -> dict[str, Any]:
     for key, value in data.items():
         if key not in names:
             raise ConfigError(f"{path}: unknown key {key!r}{_did_you_mean(key, names)}")
-        if key == "data_dir" and isinstance(value, str) and value:
+        if key in ("data_dir", "media_key_file") and isinstance(value, str) and value:
             # Relative to the file, so a config file keeps working wherever it is run from.
             value = path.parent / value
         values[key] = value
@@ -319,11 +372,14 @@ def _read_file(path: Path, names: tuple[str, ...]) -> dict[str, Any]:
 
 _OPTIONAL = (
     "ws_port",
+    "bot_api_port",
     "public_host",
     "twilio_account_sid",
     "twilio_auth_token",
     "twilio_from",
     "twilio_messaging_service_sid",
+    "media_root",
+    "media_key_file",
 )
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
@@ -338,17 +394,17 @@ def _parse_env(name: str, text: str) -> Any:
             if flag not in _TRUE + _FALSE:
                 raise ConfigError(f"expected true or false, got {text!r}")
             return flag in _TRUE
-        case "port" | "ws_port" | "dc_id" | "max_frame_size" | "max_connections":
+        case "port" | "ws_port" | "bot_api_port" | "dc_id" | "max_frame_size" | "max_connections":
             try:
                 return int(text, 10)
             except ValueError:
                 raise ConfigError(f"expected an integer, got {text!r}") from None
-        case "idle_timeout" | "handshake_timeout":
+        case "idle_timeout" | "handshake_timeout" | "upload_ttl_hours":
             try:
                 return float(text)
             except ValueError:
                 raise ConfigError(f"expected a number of seconds, got {text!r}") from None
-        case "data_dir":
+        case "data_dir" | "media_key_file":
             return Path(text) if text else text
         case _:
             return text.strip()

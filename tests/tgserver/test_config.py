@@ -16,9 +16,11 @@ from tgserver.config import CONFIG_FILE_ENV, LOG_LEVELS, ConfigError, ServerConf
 # Every option: the environment text, the value it must become, and a TOML spelling.
 ENV_CASES: list[tuple[str, str, Any, str]] = [
     ("data_dir", "/srv/tg", Path("/srv/tg"), '"/srv/tg"'),
+    ("storage", "MEMORY", "memory", '"memory"'),
     ("host", "0.0.0.0", "0.0.0.0", '"0.0.0.0"'),
     ("port", "9443", 9443, "9443"),
     ("ws_port", "9444", 9444, "9444"),
+    ("bot_api_port", "9081", 9081, "9081"),
     ("dc_id", "4", 4, "4"),
     ("idle_timeout", "12.5", 12.5, "12.5"),
     ("handshake_timeout", "7", 7.0, "7"),
@@ -33,6 +35,9 @@ ENV_CASES: list[tuple[str, str, Any, str]] = [
     ("twilio_messaging_service_sid", "MG42", "MG42", '"MG42"'),
     ("twilio_base_url", "http://127.0.0.1:9", "http://127.0.0.1:9", '"http://127.0.0.1:9"'),
     ("test_numbers", "off", False, "false"),
+    ("media_root", "s3://bucket/media", "s3://bucket/media", '"s3://bucket/media"'),
+    ("upload_ttl_hours", "1.5", 1.5, "1.5"),
+    ("media_key_file", "/srv/media.key", Path("/srv/media.key"), '"/srv/media.key"'),
 ]
 
 

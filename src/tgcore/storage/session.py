@@ -6,6 +6,8 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from tgcore.files import UploadState
+
 __all__ = ["SessionData", "SessionStore"]
 
 
@@ -42,7 +44,7 @@ class SessionData:
 
 @runtime_checkable
 class SessionStore(Protocol):
-    """Where a :class:`~tgcore.client.Client` keeps its :class:`SessionData`.
+    """Where a :class:`~tgcore.client.Client` keeps its :class:`SessionData` and upload states.
 
     Implementations: :class:`~tgcore.storage.MemorySessionStore` (lost at exit) and
     :class:`~tgcore.storage.SqliteSessionStore` (a file). Every implementation passes the same
@@ -60,4 +62,21 @@ class SessionStore(Protocol):
 
     async def delete(self) -> None:
         """Forget the saved session (no error if there is none)."""
+        ...
+
+    async def get_upload(self, key: str) -> UploadState | None:
+        """The state of the unfinished upload saved under ``key``, or None.
+
+        Upload states let an upload resume where it stopped, even in a new process
+        (:func:`tgcore.client.upload_file` with a ``resume_key``). They are independent of the
+        session: :meth:`delete` leaves them.
+        """
+        ...
+
+    async def put_upload(self, key: str, state: UploadState) -> None:
+        """Save ``state`` under ``key``, replacing what was there."""
+        ...
+
+    async def delete_upload(self, key: str) -> None:
+        """Forget the upload state under ``key`` (no error if there is none)."""
         ...

@@ -12,7 +12,7 @@ request caused it. Sessions without a live connection get nothing: they catch up
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
 from tgcore.errors import LocalProtocolError
@@ -51,8 +51,16 @@ class OnlineIndex:
         self._keys_of_user: dict[int, set[int]] = {}
         self._subscriptions: dict[int, Subscription] = {}
         self._gateway: Gateway | None = None
+        self._presence: list[tuple[Callable[[int], Awaitable[None]], Callable[[int], None]]] = []
         #: Updates pushed so far (tests, metrics).
         self.pushed = 0
+
+    def add_presence_listener(
+        self, online: Callable[[int], Awaitable[None]], offline: Callable[[int], None]
+    ) -> None:
+        """Call ``await online(user_id)`` when a user gets its first key here and
+        ``offline(user_id)`` when its last one goes (the channels' online-member index)."""
+        self._presence.append((online, offline))
 
     def attach(self, gateway: Gateway) -> None:
         """Push through ``gateway`` (its sessions and nursery)."""
@@ -65,7 +73,11 @@ class OnlineIndex:
     async def lookup_user(self, auth_key_id: int) -> int | None:
         """The dispatcher's ``lookup_user``: the real lookup, noted in the index."""
         user_id = await self._lookup(auth_key_id)
+        newly = user_id is not None and user_id not in self._subscriptions
         self.note(auth_key_id, user_id)
+        if newly and user_id is not None and user_id in self._subscriptions:
+            for online, _ in self._presence:
+                await online(user_id)
         return user_id
 
     def note(self, auth_key_id: int, user_id: int | None) -> None:
@@ -80,6 +92,8 @@ class OnlineIndex:
             if not keys:
                 del self._keys_of_user[old]
                 self._subscriptions.pop(old).cancel()
+                for _, offline in self._presence:
+                    offline(old)
         if user_id is not None:
             self._user_of_key[auth_key_id] = user_id
             keys = self._keys_of_user.setdefault(user_id, set())
@@ -107,7 +121,11 @@ class OnlineIndex:
                 ):
                     continue
                 link = gateway.sessions.get(session)
-                if link is not None and link.live_outlet is not None:
+                if (
+                    link is not None
+                    and link.live_outlet is not None
+                    and link.calls.wants_updates
+                ):
                     targets.append((key_id, link))
         if not targets:
             return

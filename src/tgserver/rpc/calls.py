@@ -66,6 +66,9 @@ class SessionCalls:
         client: The last ``initConnection`` info (seeded from the auth key).
         tracker: The session's running calls.
         layer_noted: A layer other than the server's was already logged for this session.
+        wants_updates: The session made a call that subscribes it to updates. Like Telegram,
+            the server pushes updates only to such sessions, so a connection a client opened
+            just for file transfers (Kurigram's media sessions) gets none.
     """
 
     auth_key_id: int
@@ -74,3 +77,4 @@ class SessionCalls:
     client: ClientInfo | None = None
     tracker: CallTracker = attrs.field(factory=CallTracker)
     layer_noted: bool = False
+    wants_updates: bool = False

@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from tgcore.errors import RpcError, TgError
-from tgcore.tl import FUNCTIONS, LAYER, Reader, TLObject, TLRequest
+from tgcore.tl import FUNCTIONS, LAYER, Reader, TLObject, TLRequest, functions
 from tgcore.tl.errors import UnknownConstructorError
 from tgserver.rpc.calls import SessionCalls
 from tgserver.rpc.context import ConnectionInfo, RequestContext
@@ -60,6 +60,25 @@ class UserLookup(Protocol):
 
 
 _DECODE_ERRORS = (TgError, ValueError, struct.error, RecursionError)
+
+#: Calls that do not subscribe a session to updates: what clients send on connections they
+#: open for file transfers (Telegram pushes nothing there, and Kurigram would hand such
+#: pushes to its handlers a second time).
+_NO_UPDATES = frozenset(
+    f.CONSTRUCTOR_ID
+    for f in (
+        functions.help.GetConfig,
+        functions.help.GetNearestDc,
+        functions.Ping,
+        functions.PingDelayDisconnect,
+        functions.upload.SaveFilePart,
+        functions.upload.SaveBigFilePart,
+        functions.upload.GetFile,
+        functions.upload.GetFileHashes,
+        functions.auth.ImportAuthorization,
+        functions.auth.ExportAuthorization,
+    )
+)
 
 
 async def _no_user(auth_key_id: int) -> int | None:
@@ -156,6 +175,8 @@ class Dispatcher:
         if unwrapped.after:
             await session.tracker.wait_for(unwrapped.after, before=call.msg_id)
         cid = unwrapped.constructor_id
+        if not session.wants_updates and not unwrapped.without_updates:
+            session.wants_updates = cid not in _NO_UPDATES
         entry = self._handlers.get(cid)
         if entry is None:
             known = FUNCTIONS.get(cid)

@@ -124,11 +124,17 @@ class UsersService:
             first_name=first,
             last_name=last,
             username=user.username,
-            phone=user.phone if is_self or contact is not None or reverse else None,
+            # A bot's phone is a placeholder nobody may see.
+            phone=(
+                user.phone
+                if not user.bot and (is_self or contact is not None or reverse)
+                else None
+            ),
             is_self=is_self,
             contact=contact is not None,
             mutual_contact=contact is not None and reverse,
-            status=self.presence.status(user.id),
+            status=None if user.bot else self.presence.status(user.id),
+            bot=user.bot,
         )
 
     async def views(self, viewer_id: int, user_ids: Sequence[int]) -> list[UserView]:

@@ -38,6 +38,7 @@ class UserView:
         contact: The viewer has it as a contact.
         mutual_contact: Each has the other as a contact.
         status: Online / last seen.
+        bot: A bot account.
     """
 
     id: int
@@ -50,6 +51,7 @@ class UserView:
     contact: bool = False
     mutual_contact: bool = False
     status: Status | None = None
+    bot: bool = False
 
 
 @attrs.frozen

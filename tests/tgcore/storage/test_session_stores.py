@@ -106,7 +106,7 @@ async def test_sqlite_file_created_on_first_save_only(tmp_path: Path) -> None:
     assert path.exists()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
 
 
 async def test_sqlite_not_a_database(tmp_path: Path) -> None:

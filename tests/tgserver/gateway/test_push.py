@@ -8,6 +8,7 @@ import attrs
 
 from tgserver.bus import MemoryBus
 from tgserver.gateway import OnlineIndex, SessionLink
+from tgserver.rpc import SessionCalls
 from tgserver.services import Origin
 
 
@@ -48,11 +49,14 @@ class FakeGateway:
         self.sessions = FakeTable()
         self.flushed: list[SessionLink] = []
 
-    def add(self, key_id: int, session_id: int, *, live: bool = True) -> FakeSession:
+    def add(
+        self, key_id: int, session_id: int, *, live: bool = True, wants_updates: bool = True
+    ) -> FakeSession:
         session = FakeSession(session_id)
         self.router.by_key.setdefault(key_id, []).append(session)
         outlet: Any = FakeOutlet(closed=not live)
-        self.sessions.links[id(session)] = SessionLink(session, None, outlet)  # type: ignore[arg-type]
+        calls = SessionCalls(key_id, session_id, wants_updates=wants_updates)
+        self.sessions.links[id(session)] = SessionLink(session, calls, outlet)  # type: ignore[arg-type]
         return session
 
     def start_flush(self, link: SessionLink) -> None:
@@ -111,6 +115,15 @@ async def test_events_reach_every_live_session_but_the_origin() -> None:
     assert len(gateway.flushed) == 2 and index.pushed == 2
     await bus.publish([100], Event("nothing"))
     assert index.pushed == 2
+
+
+async def test_sessions_that_only_moved_files_get_no_updates() -> None:
+    index, bus, gateway = _index({1: 100})
+    main = gateway.add(1, 10)
+    media = gateway.add(1, 11, wants_updates=False)
+    await index.lookup_user(1)
+    await bus.publish([100], Event("hi"))
+    assert main.pushed == [b"100:hi"] and media.pushed == []
 
 
 async def test_a_key_logged_out_since_its_last_request_gets_nothing() -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Awaitable, Callable
+from typing import Final, Protocol
 
 from tgcore.errors import RpcError
 from tgcore.tl import TLObject, functions, pack_bool, pack_int_vector, pack_object_vector, types
@@ -20,7 +20,17 @@ from tgserver.services import (
     normalize_phone,
 )
 
-__all__ = ["MAX_DELETE_CONTACTS", "ContactHandlers"]
+__all__ = ["MAX_DELETE_CONTACTS", "ChannelResolver", "ContactHandlers"]
+
+
+class ChannelResolver(Protocol):
+    """``async def resolve(viewer_id, username) -> contacts.resolvedPeer | None``: a channel's
+    public username (None: no channel has it)."""
+
+    def __call__(
+        self, viewer_id: int, username: str, /
+    ) -> Awaitable[types.contacts.ResolvedPeer | None]: ...
+
 
 #: Contacts one contacts.deleteContacts may name.
 MAX_DELETE_CONTACTS: Final = 1000
@@ -43,6 +53,11 @@ class ContactHandlers:
         self._users = services.users
         self._contacts = services.contacts
         self._clock = clock
+        self._channel_resolver: ChannelResolver | None = None
+
+    def set_channel_resolver(self, resolver: ChannelResolver) -> None:
+        """Resolve channel usernames too (the channel handlers install this)."""
+        self._channel_resolver = resolver
 
     def register(self, dispatcher: Dispatcher) -> None:
         """Install the handlers of this class."""
@@ -149,6 +164,10 @@ class ContactHandlers:
     ) -> types.contacts.ResolvedPeer:
         """contacts.resolveUsername: the user with this username."""
         me = require_user(ctx)
+        if self._channel_resolver is not None:
+            channel = await self._channel_resolver(me, request.username)
+            if channel is not None:
+                return channel
         return _resolved(await self._contacts.resolve_username(me, request.username))
 
     async def resolve_phone(

@@ -47,6 +47,9 @@ def tl_user(view: UserView) -> types.User:
         username=view.username,
         phone=view.phone,
         status=tl_status(view.status),
+        bot=view.bot,
+        # Clients ask for a bot's info again when this changes; it never does here.
+        bot_info_version=1 if view.bot else None,
     )
 
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Protocol
+
 from tgcore.tl import TLObject, functions, types
 from tgserver.rpc.context import RequestContext
 from tgserver.rpc.dispatcher import Dispatcher
 from tgserver.rpc.handlers.account import require_user
-from tgserver.rpc.handlers.render import referenced_users, tl_message, tl_update, users_for
+from tgserver.rpc.handlers.render import (
+    referenced_peers,
+    referenced_users,
+    tl_message,
+    tl_update,
+    users_for,
+)
 from tgserver.services.difference import BoxDifference, UpdatesState
 from tgserver.services.messaging import MessagingServices
 from tgserver.store.messages import UpdateKind
 
-__all__ = ["UpdateHandlers", "tl_difference", "tl_state"]
+__all__ = ["ChannelNews", "ChatsFor", "UpdateHandlers", "tl_difference", "tl_state"]
 
 
 def tl_state(state: UpdatesState) -> types.updates.State:
@@ -25,10 +34,20 @@ def tl_state(state: UpdatesState) -> types.updates.State:
     )
 
 
+class ChatsFor(Protocol):
+    """``async def chats_for(viewer_id, peer_keys) -> chats``: the groups and channels a
+    difference mentions, as the viewer sees them (``ChatRenderer.chats_for``)."""
+
+    def __call__(self, viewer_id: int, keys: list[int], /) -> Awaitable[list[types.TypeChat]]:
+        """The ``Chat`` constructors of these peer keys for ``viewer_id``."""
+        ...
+
+
 async def tl_difference(
-    services: MessagingServices, me: int, diff: BoxDifference
+    services: MessagingServices, me: int, diff: BoxDifference, chats_for: ChatsFor | None = None
 ) -> types.updates.TypeDifference:
-    """The ``updates.Difference`` constructor of a box difference, for ``me``."""
+    """The ``updates.Difference`` constructor of a box difference, for ``me`` (with the
+    chats its messages and entries mention when ``chats_for`` is given)."""
     state = tl_state(diff.state)
     if diff.too_long:
         return types.updates.DifferenceTooLong(pts=diff.state.pts)
@@ -47,12 +66,15 @@ async def tl_difference(
             other.append(update)
     user_ids = referenced_users(diff.messages.values(), diff.entries)
     users = await users_for(services.accounts.users, me, user_ids)
+    chats: list[types.TypeChat] = []
+    if chats_for is not None:
+        chats = await chats_for(me, referenced_peers(diff.messages.values(), diff.entries))
     if diff.more:
         return types.updates.DifferenceSlice(
             new_messages=new_messages,
             new_encrypted_messages=[],
             other_updates=other,
-            chats=[],
+            chats=chats,
             users=users,
             intermediate_state=state,
         )
@@ -60,17 +82,55 @@ async def tl_difference(
         new_messages=new_messages,
         new_encrypted_messages=[],
         other_updates=other,
-        chats=[],
+        chats=chats,
         users=users,
         state=state,
     )
 
 
+class ChannelNews(Protocol):
+    """``async def news(user_id, date) -> (updates, chats)``: ``updateChannelTooLong`` of the
+    user's channels whose pts moved since ``date``, and those channels (the channel handlers
+    install it with :meth:`UpdateHandlers.set_channel_news`)."""
+
+    def __call__(
+        self, user_id: int, date: int, /
+    ) -> Awaitable[tuple[list[types.TypeUpdate], list[types.TypeChat]]]: ...
+
+
+def _with_channel_news(
+    result: TLObject,
+    state: types.updates.State,
+    updates: list[types.TypeUpdate],
+    chats: list[types.TypeChat],
+) -> TLObject:
+    """``result`` with the channel news added (an empty difference becomes a difference)."""
+    if isinstance(result, types.updates.DifferenceEmpty):
+        return types.updates.Difference(
+            new_messages=[],
+            new_encrypted_messages=[],
+            other_updates=updates,
+            chats=chats,
+            users=[],
+            state=state,
+        )
+    if isinstance(result, types.updates.Difference):
+        result.other_updates = [*result.other_updates, *updates]
+        result.chats = [*result.chats, *chats]
+    return result
+
+
 class UpdateHandlers:
     """updates.getState and updates.getDifference (replacing the 401-only built-in getState)."""
 
-    def __init__(self, services: MessagingServices) -> None:
+    def __init__(self, services: MessagingServices, chats_for: ChatsFor | None = None) -> None:
         self._services = services
+        self._chats_for = chats_for
+        self._channel_news: ChannelNews | None = None
+
+    def set_channel_news(self, news: ChannelNews) -> None:
+        """Add the user's channels with news to every final ``updates.difference``."""
+        self._channel_news = news
 
     def register(self, dispatcher: Dispatcher) -> None:
         """Install the handlers of this class."""
@@ -91,4 +151,11 @@ class UpdateHandlers:
         me = require_user(ctx)
         limit = request.pts_total_limit or 100
         diff = await self._services.difference.difference(me, request.pts, max_messages=limit)
-        return await tl_difference(self._services, me, diff)
+        result: TLObject = await tl_difference(self._services, me, diff, self._chats_for)
+        if self._channel_news is not None and not diff.more and not diff.too_long:
+            # Channels keep their own pts: tell the client which ones moved, and it fetches
+            # them with updates.getChannelDifference (Telegram's updateChannelTooLong).
+            updates, chats = await self._channel_news(me, request.date)
+            if updates:
+                result = _with_channel_news(result, tl_state(diff.state), updates, chats)
+        return result

@@ -54,6 +54,8 @@ class NewUser:
         username: Without ``@``; None for none.
         about: The profile's bio.
         created_at: Unix time.
+        bot: A bot account (created by ``tgserver bots create``; its ``phone`` is a
+            placeholder no client ever sees).
     """
 
     phone: str
@@ -62,6 +64,7 @@ class NewUser:
     username: str | None = None
     about: str = ""
     created_at: float = 0.0
+    bot: bool = False
 
 
 @attrs.frozen
@@ -76,6 +79,7 @@ class UserRecord:
         username: The username as its owner spelled it, or None.
         about: The profile's bio (may be empty).
         created_at: Unix time of the sign-up.
+        bot: A bot account.
     """
 
     id: int
@@ -85,6 +89,7 @@ class UserRecord:
     username: str | None = None
     about: str = ""
     created_at: float = 0.0
+    bot: bool = False
 
 
 @attrs.frozen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Final
 
@@ -10,7 +11,7 @@ from tgserver.store.database import SqliteDatabase
 __all__ = ["ACCOUNTS_SCHEMA_VERSION", "open_accounts_database"]
 
 #: ``PRAGMA user_version`` of the account database this module creates.
-ACCOUNTS_SCHEMA_VERSION: Final = 1
+ACCOUNTS_SCHEMA_VERSION: Final = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -26,7 +27,8 @@ CREATE TABLE IF NOT EXISTS users (
     username_key TEXT    UNIQUE,
     about        TEXT    NOT NULL DEFAULT '',
     created_at   REAL    NOT NULL,
-    pts          INTEGER NOT NULL  -- unused (the message store keeps pts); kept for schema 1
+    pts          INTEGER NOT NULL, -- unused (the message store keeps pts); kept for schema 1
+    bot          INTEGER NOT NULL DEFAULT 0  -- schema 2
 );
 CREATE TABLE IF NOT EXISTS authorizations (
     key_id     INTEGER PRIMARY KEY,
@@ -76,10 +78,23 @@ async def open_accounts_database(path: Path | str) -> SqliteDatabase:
     Raises:
         StorageError: the file cannot be opened or holds a newer schema.
     """
-    return await SqliteDatabase.open(
+    db = await SqliteDatabase.open(
         path,
         schema=_SCHEMA,
         version=ACCOUNTS_SCHEMA_VERSION,
         synchronous="FULL",
         what="account database",
     )
+    try:
+        await db.write(_migrate)
+    except BaseException:
+        await db.aclose()
+        raise
+    return db
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a schema-1 file up to date (``CREATE TABLE IF NOT EXISTS`` leaves it as it was)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(users)")}
+    if "bot" not in columns:
+        conn.execute("ALTER TABLE users ADD COLUMN bot INTEGER NOT NULL DEFAULT 0")

@@ -17,7 +17,7 @@ from tgserver.store.database import SqliteDatabase
 
 __all__ = ["SqliteUserStore"]
 
-_COLUMNS = "id, phone, first_name, last_name, username, about, created_at"
+_COLUMNS = "id, phone, first_name, last_name, username, about, created_at, bot"
 _SECRET = "server_secret"
 # SQLite binds at most 999 variables per statement in old builds; stay well below.
 _CHUNK = 500
@@ -32,6 +32,7 @@ def _user(row: tuple[Any, ...]) -> UserRecord:
         username=row[4],
         about=row[5],
         created_at=row[6],
+        bot=bool(row[7]),
     )
 
 
@@ -74,7 +75,7 @@ class SqliteUserStore:
             # still written because account databases of schema 1 declare it NOT NULL.
             conn.execute(
                 "INSERT INTO users (id, phone, first_name, last_name, username, username_key, "
-                "about, created_at, pts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                "about, created_at, pts, bot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
                 (
                     user_id,
                     user.phone,
@@ -84,6 +85,7 @@ class SqliteUserStore:
                     key,
                     user.about,
                     user.created_at,
+                    int(user.bot),
                 ),
             )
             return UserRecord(
@@ -94,6 +96,7 @@ class SqliteUserStore:
                 username=user.username,
                 about=user.about,
                 created_at=user.created_at,
+                bot=user.bot,
             )
 
         return await self._db.write(create)

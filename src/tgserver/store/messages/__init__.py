@@ -1,4 +1,4 @@
-"""Message storage: private-chat messages, dialogs and the per-user update log (pts).
+"""Message storage: private and basic-group messages, dialogs and the per-user update log.
 
 :class:`MessageStore` is the narrow interface the messaging and updates services use;
 :class:`MemoryMessageStore` (tests, ephemeral servers) and :class:`SqliteMessageStore` (the
@@ -15,6 +15,8 @@ from tgserver.store.messages.records import (
     INITIAL_PTS,
     BoxState,
     BoxUpdate,
+    ChatSendResult,
+    CopyChange,
     DeleteResult,
     DialogRecord,
     DialogsPage,
@@ -33,6 +35,8 @@ from tgserver.store.messages.sqlite import DEFAULT_SHARDS, SqliteMessageStore
 __all__ = [
     "BoxState",
     "BoxUpdate",
+    "ChatSendResult",
+    "CopyChange",
     "DEFAULT_LIMIT",
     "DEFAULT_SHARDS",
     "DeleteResult",

@@ -7,7 +7,8 @@ is idempotent at its target, so applying it again after a crash changes nothing:
 
 * :class:`Put` creates the recipient's copy (``create``) or edits it: keyed by the message
   origin, a copy that exists is only updated by a newer ``version``; a deleted copy leaves a
-  tombstone so a re-delivery does not bring it back.
+  tombstone so a re-delivery does not bring it back. A basic-group message is one ``Put``
+  per member, each naming the group (``peer``) as the dialog of the copy.
 * :class:`Delete` removes copies by origin; deleting what is gone is a no-op.
 * :class:`ReadOutbox` raises ``read_outbox_max_id``; it never moves backwards.
 """
@@ -42,6 +43,16 @@ class Put:
     fwd_from: bytes | None
     reply_key: Key | None
     edit_date: int | None
+    reply_markup: bytes | None = None
+    action: bytes | None = None
+    #: The dialog of the copy in the target box: None for a private message (the sender),
+    #: the group's peer key (``-chat_id``) for a basic-group message.
+    peer: int | None = None
+
+    @property
+    def dialog(self) -> int:
+        """The peer key the target's copy is filed under."""
+        return self.origin_user if self.peer is None else self.peer
 
 
 @attrs.frozen
@@ -101,6 +112,12 @@ def encode(op: Op) -> bytes:
             "reply": None if op.reply_key is None else list(op.reply_key),
             "edit_date": op.edit_date,
         }
+        # Written only when set: rows of version 1 (without them) decode the same way.
+        for name, blob in (("reply_markup", op.reply_markup), ("action", op.action)):
+            if blob is not None:
+                data[name] = _blob(blob)
+        if op.peer is not None:
+            data["peer"] = op.peer
     elif isinstance(op, Delete):
         data = {"op": "delete", "target": op.target, "keys": [list(k) for k in op.keys]}
         data["date"] = op.date
@@ -134,6 +151,9 @@ def decode(raw: bytes) -> Op:
             fwd_from=_unblob(data["fwd_from"]),
             reply_key=None if reply is None else (reply[0], reply[1]),
             edit_date=data["edit_date"],
+            reply_markup=_unblob(data.get("reply_markup")),
+            action=_unblob(data.get("action")),
+            peer=data.get("peer"),
         )
     if kind == "delete":
         keys = tuple((k[0], k[1]) for k in data["keys"])

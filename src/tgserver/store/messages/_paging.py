@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from tgserver.peerids import CHANNEL_OFFSET
 from tgserver.store.messages.protocol import DEFAULT_LIMIT, MAX_LIMIT
 from tgserver.store.messages.records import DialogRecord, NewMessage
 
@@ -21,10 +22,28 @@ def check_user(user_id: int, what: str = "user_id") -> None:
         raise ValueError(f"{what} must be positive, got {user_id}")
 
 
+def check_peer(peer_id: int) -> None:
+    """Reject what is no dialog of a box: 0 and channel keys (channels have no box copies)."""
+    if peer_id == 0 or peer_id <= -CHANNEL_OFFSET:
+        raise ValueError(f"peer_id must name a user or a basic group, got {peer_id}")
+
+
 def check_new_message(message: NewMessage) -> None:
-    """Reject a :class:`NewMessage` no service would build."""
+    """Reject a private :class:`NewMessage` no service would build."""
     check_user(message.sender_id, "sender_id")
     check_user(message.peer_id, "peer_id")
+
+
+def check_chat_message(message: NewMessage, members: Sequence[int]) -> list[int]:
+    """Reject a basic-group message no service would build; the members to copy it to
+    (without the sender and repeats)."""
+    check_user(message.sender_id, "sender_id")
+    check_peer(message.peer_id)
+    if message.peer_id > 0:
+        raise ValueError(f"a group message needs a basic group's peer key, got {message.peer_id}")
+    for member in members:
+        check_user(member, "member")
+    return [m for m in unique_ids(members) if m != message.sender_id]
 
 
 def page_limit(limit: int) -> int:

@@ -107,7 +107,7 @@ def add_message(
     _insert_entry(conn, record.user_id, entry)
     conn.execute(
         f"INSERT INTO messages ({rows.MESSAGE_COLUMNS}, version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows.message_values(record, version),
     )
     conn.execute(
@@ -177,15 +177,22 @@ def apply_put(conn: sqlite3.Connection, op: Put, place: Placement) -> Applied:
         if op.version <= version:
             return Applied(current)
         conn.execute(
-            "UPDATE messages SET text = ?, entities = ?, edit_date = ?, version = ? "
-            "WHERE owner = ? AND id = ?",
-            (op.text, op.entities, op.edit_date, op.version, op.target, current.id),
-        )
+            "UPDATE messages SET text = ?, entities = ?, edit_date = ?, reply_markup = ?, "
+            "version = ? WHERE owner = ? AND id = ?",
+            (op.text, op.entities, op.edit_date, op.reply_markup, op.version, op.target,
+             current.id),
+        )  # fmt: skip
         entry = log(
             conn, op.target, UpdateKind.EDIT_MESSAGE, op.edit_date or op.date,
-            peer_id=op.origin_user, ids=(current.id,),
+            peer_id=op.dialog, ids=(current.id,),
         )  # fmt: skip
-        edited = attrs.evolve(current, text=op.text, entities=op.entities, edit_date=op.edit_date)
+        edited = attrs.evolve(
+            current,
+            text=op.text,
+            entities=op.entities,
+            edit_date=op.edit_date,
+            reply_markup=op.reply_markup,
+        )
         return Applied(edited, BoxUpdate(op.target, entry))
     if not op.create:
         return Applied()
@@ -199,7 +206,7 @@ def apply_put(conn: sqlite3.Connection, op: Put, place: Placement) -> Applied:
     record = MessageRecord(
         user_id=op.target,
         id=0,
-        peer_id=op.origin_user,
+        peer_id=op.dialog,
         from_id=op.from_id,
         out=False,
         date=op.date,
@@ -213,6 +220,8 @@ def apply_put(conn: sqlite3.Connection, op: Put, place: Placement) -> Applied:
         origin_user_id=op.origin_user,
         origin_id=op.origin_id,
         pts=0,
+        reply_markup=op.reply_markup,
+        action=op.action,
     )
     record, entry = add_message(conn, record, op.version)
     return Applied(record, BoxUpdate(op.target, entry))

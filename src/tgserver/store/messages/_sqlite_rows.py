@@ -20,9 +20,11 @@ __all__: list[str] = []
 
 MESSAGE_COLUMNS: Final = (
     "owner, id, peer, from_id, out, date, text, entities, media, reply_to, fwd_from, "
-    "edit_date, random_id, origin_user, origin_id, pts"
+    "edit_date, random_id, origin_user, origin_id, pts, reply_markup, action"
 )
 SELECT_MESSAGE: Final = f"SELECT {MESSAGE_COLUMNS}, version FROM messages"
+#: Where the version column sits in a ``SELECT_MESSAGE`` row.
+VERSION_INDEX: Final = 18
 DIALOG_COLUMNS: Final = (
     "owner, peer, top_message, top_date, read_inbox_max_id, read_outbox_max_id, "
     "unread_count, pinned_order"
@@ -53,6 +55,8 @@ def message(row: Sequence[Any]) -> MessageRecord:
         origin_user_id=row[13],
         origin_id=row[14],
         pts=row[15],
+        reply_markup=_opt_bytes(row[16]),
+        action=_opt_bytes(row[17]),
     )
 
 
@@ -75,6 +79,8 @@ def message_values(record: MessageRecord, version: int) -> tuple[Any, ...]:
         record.origin_user_id,
         record.origin_id,
         record.pts,
+        record.reply_markup,
+        record.action,
         version,
     )
 
@@ -116,7 +122,7 @@ def find_message(
     """A message and its version, or None."""
     row = conn.execute(f"{SELECT_MESSAGE} WHERE owner = ? AND id = ?", (owner, message_id))
     found = row.fetchone()
-    return None if found is None else (message(found), found[16])
+    return None if found is None else (message(found), found[VERSION_INDEX])
 
 
 def find_by_origin(
@@ -127,7 +133,7 @@ def find_by_origin(
         f"{SELECT_MESSAGE} WHERE owner = ? AND origin_user = ? AND origin_id = ?",
         (owner, origin_user, origin_id),
     ).fetchone()
-    return None if row is None else (message(row), row[16])
+    return None if row is None else (message(row), row[VERSION_INDEX])
 
 
 def find_dialog(conn: sqlite3.Connection, owner: int, peer: int) -> DialogRecord | None:

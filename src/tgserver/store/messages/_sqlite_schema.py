@@ -10,8 +10,9 @@ from tgcore.errors import StorageError
 
 __all__: list[str] = []
 
-#: ``PRAGMA user_version`` of the shard schema this module creates.
-SCHEMA_VERSION: Final = 1
+#: ``PRAGMA user_version`` of the shard schema this module creates. Version 2 added the
+#: ``reply_markup`` and ``action`` columns of ``messages`` (see :func:`_migrate`).
+SCHEMA_VERSION: Final = 2
 
 #: SQLite's ``synchronous`` setting for the shards. In WAL mode both survive a killed
 #: process; only ``FULL`` (an fsync per commit) also survives a power cut.
@@ -50,6 +51,8 @@ CREATE TABLE IF NOT EXISTS messages (
     origin_id   INTEGER NOT NULL,
     pts         INTEGER NOT NULL,
     version     INTEGER NOT NULL DEFAULT 0,
+    reply_markup BLOB,
+    action      BLOB,
     PRIMARY KEY (owner, id)
 );
 CREATE INDEX IF NOT EXISTS messages_history ON messages (owner, peer, id);
@@ -103,6 +106,26 @@ def shard_path(directory: Path, index: int) -> Path:
     return directory / f"messages.{index}.sqlite3"
 
 
+#: Columns later versions added to tables of version 1: (table, column, declaration).
+_ADDED_COLUMNS: Final = (
+    ("messages", "reply_markup", "BLOB"),
+    ("messages", "action", "BLOB"),
+)
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a file of an older schema up to :data:`SCHEMA_VERSION` (idempotent).
+
+    ``CREATE TABLE IF NOT EXISTS`` leaves an old table as it was, so added columns are added
+    here. Each column is checked first: a crash between an ``ALTER TABLE`` and the
+    ``user_version`` bump must not make the next open fail on a duplicate column.
+    """
+    for table, column, declaration in _ADDED_COLUMNS:
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
 def _configure(conn: sqlite3.Connection, synchronous: Synchronous) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
@@ -127,6 +150,8 @@ def connect_writer(
         if found > SCHEMA_VERSION:
             raise StorageError(f"{path}: schema version {found} is newer than this server")
         conn.executescript(_SCHEMA)
+        if found < SCHEMA_VERSION:
+            _migrate(conn)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         row = conn.execute("SELECT shard_index, shard_count FROM shard").fetchone()
         if row is None:

@@ -8,7 +8,7 @@ commits together with either the change to the other box (same shard) or an outb
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
@@ -25,6 +25,7 @@ from tgserver.store.messages._sqlite_apply import (
 )
 from tgserver.store.messages.records import (
     BoxUpdate,
+    CopyChange,
     MessageRecord,
     NewMessage,
     UpdateEntry,
@@ -45,6 +46,16 @@ class LocalSend:
 
 
 @attrs.frozen
+class LocalChatSend:
+    """``send_to_chat``'s outcome in the sender's shard: copies made here, deliveries queued."""
+
+    message: MessageRecord
+    copies: tuple[MessageRecord, ...]
+    duplicate: bool
+    pending: tuple[Pending, ...] = ()
+
+
+@attrs.frozen
 class LocalEdit:
     """``edit``'s outcome in the editor's shard."""
 
@@ -52,6 +63,7 @@ class LocalEdit:
     entry: UpdateEntry
     peer: Applied
     pending: tuple[Pending, ...] = ()
+    copies: tuple[CopyChange, ...] = ()
 
 
 @attrs.frozen
@@ -87,6 +99,8 @@ def delivery(message: MessageRecord, conn: sqlite3.Connection, *, version: int =
         fwd_from=message.fwd_from,
         reply_key=reply_key,
         edit_date=message.edit_date,
+        reply_markup=message.reply_markup,
+        action=message.action,
     )
 
 
@@ -99,46 +113,82 @@ def pending_for(conn: sqlite3.Connection, origin_user: int, origin_id: int) -> l
     return [Pending(seq, decode(op)) for seq, op in found]
 
 
+def _own_copy(new: NewMessage) -> MessageRecord:
+    """The sender's copy of a new message, before the box gives it an id and a pts."""
+    return MessageRecord(
+        user_id=new.sender_id,
+        id=0,
+        peer_id=new.peer_id,
+        from_id=new.sender_id,
+        out=True,
+        date=new.date,
+        text=new.text,
+        entities=new.entities,
+        media=new.media,
+        reply_to=new.reply_to,
+        fwd_from=new.fwd_from,
+        edit_date=None,
+        random_id=new.random_id,
+        origin_user_id=new.sender_id,
+        origin_id=0,
+        pts=0,
+        reply_markup=new.reply_markup,
+        action=new.action,
+    )
+
+
+def _first_send(conn: sqlite3.Connection, new: NewMessage) -> MessageRecord | None:
+    """The sender's earlier message with the same random_id, if any."""
+    if new.random_id is None:
+        return None
+    row = conn.execute(
+        f"{rows.SELECT_MESSAGE} WHERE owner = ? AND random_id = ?",
+        (new.sender_id, new.random_id),
+    ).fetchone()
+    return None if row is None else rows.message(row)
+
+
+def _changed(applied: Applied) -> CopyChange | None:
+    if applied.message is None or applied.update is None:
+        return None
+    return CopyChange(applied.message, applied.update.entry)
+
+
+def send_to_chat(
+    conn: sqlite3.Connection, new: NewMessage, members: Sequence[int], place: Placement
+) -> LocalChatSend:
+    """Store the sender's copy of a group message; copy it to the members here or queue
+    the deliveries to other shards (one outbox row per member)."""
+    first = _first_send(conn, new)
+    if first is not None:
+        # Deliveries a failure left behind go out again (the caller applies them).
+        return LocalChatSend(first, (), True, tuple(pending_for(conn, first.user_id, first.id)))
+    own, _ = add_message(conn, _own_copy(new), 0)
+    made: list[MessageRecord] = []
+    queued: list[Pending] = []
+    base = delivery(own, conn)
+    for member in sorted(members):
+        applied = send_or_apply(conn, attrs.evolve(base, target=member, peer=new.peer_id), place,
+                                queued)  # fmt: skip
+        if applied.message is not None:
+            made.append(applied.message)
+    return LocalChatSend(own, tuple(made), False, tuple(queued))
+
+
 def send(conn: sqlite3.Connection, new: NewMessage, place: Placement) -> LocalSend:
     """Store the sender's copy; deliver in the same shard or queue the delivery."""
-    if new.random_id is not None:
-        row = conn.execute(
-            f"{rows.SELECT_MESSAGE} WHERE owner = ? AND random_id = ?",
-            (new.sender_id, new.random_id),
-        ).fetchone()
-        if row is not None:
-            first = rows.message(row)
-            peer_message = None
-            pending: list[Pending] = []
-            if first.peer_id != first.user_id:
-                if place.local(first.peer_id):
-                    found = rows.find_by_origin(conn, first.peer_id, first.user_id, first.id)
-                    peer_message = None if found is None else found[0]
-                else:
-                    pending = pending_for(conn, first.user_id, first.id)
-            return LocalSend(first, peer_message, True, tuple(pending))
-    own, _ = add_message(
-        conn,
-        MessageRecord(
-            user_id=new.sender_id,
-            id=0,
-            peer_id=new.peer_id,
-            from_id=new.sender_id,
-            out=True,
-            date=new.date,
-            text=new.text,
-            entities=new.entities,
-            media=new.media,
-            reply_to=new.reply_to,
-            fwd_from=new.fwd_from,
-            edit_date=None,
-            random_id=new.random_id,
-            origin_user_id=new.sender_id,
-            origin_id=0,
-            pts=0,
-        ),
-        0,
-    )
+    first = _first_send(conn, new)
+    if first is not None:
+        peer_message = None
+        pending: list[Pending] = []
+        if first.peer_id != first.user_id:
+            if place.local(first.peer_id):
+                found = rows.find_by_origin(conn, first.peer_id, first.user_id, first.id)
+                peer_message = None if found is None else found[0]
+            else:
+                pending = pending_for(conn, first.user_id, first.id)
+        return LocalSend(first, peer_message, True, tuple(pending))
+    own, _ = add_message(conn, _own_copy(new), 0)
     if new.peer_id == new.sender_id:
         return LocalSend(own, None, False)
     queued: list[Pending] = []
@@ -154,6 +204,8 @@ def edit(
     text: str,
     entities: bytes | None,
     edit_date: int,
+    reply_markup: bytes | None = None,
+    members: Sequence[int] = (),
     place: Placement,
 ) -> LocalEdit | None:
     """Edit an outgoing message; the peer's copy is updated here or through the outbox."""
@@ -162,19 +214,29 @@ def edit(
         return None
     current, version = found
     conn.execute(
-        "UPDATE messages SET text = ?, entities = ?, edit_date = ?, version = ? "
-        "WHERE owner = ? AND id = ?",
-        (text, entities, edit_date, version + 1, owner, message_id),
+        "UPDATE messages SET text = ?, entities = ?, edit_date = ?, reply_markup = ?, "
+        "version = ? WHERE owner = ? AND id = ?",
+        (text, entities, edit_date, reply_markup, version + 1, owner, message_id),
     )
     entry = log(
         conn, owner, UpdateKind.EDIT_MESSAGE, edit_date, peer_id=current.peer_id,
         ids=(message_id,),
     )  # fmt: skip
-    edited = attrs.evolve(current, text=text, entities=entities, edit_date=edit_date)
+    edited = attrs.evolve(
+        current, text=text, entities=entities, edit_date=edit_date, reply_markup=reply_markup
+    )
     if current.peer_id == owner:
         return LocalEdit(edited, entry, Applied())
     op = attrs.evolve(delivery(edited, conn, version=version + 1), create=False)
     queued: list[Pending] = []
+    if current.peer_id < 0:
+        copies = []
+        for member in sorted(set(members) - {owner}):
+            member_op = attrs.evolve(op, target=member, peer=current.peer_id)
+            change = _changed(send_or_apply(conn, member_op, place, queued))
+            if change is not None:
+                copies.append(change)
+        return LocalEdit(edited, entry, Applied(), tuple(queued), tuple(copies))
     applied = send_or_apply(conn, op, place, queued)
     return LocalEdit(edited, entry, applied, tuple(queued))
 
@@ -186,9 +248,11 @@ def delete(
     *,
     revoke: bool,
     date: int,
+    members: Mapping[int, Sequence[int]] | None = None,
     place: Placement,
 ) -> LocalChange:
-    """Delete from ``owner``'s box; with ``revoke``, from the peers' boxes too."""
+    """Delete from ``owner``'s box; with ``revoke``, from the peers' (and the group
+    members') boxes too."""
     doomed = []
     for message_id in unique_ids(message_ids):
         found = rows.find_message(conn, owner, message_id)
@@ -203,10 +267,13 @@ def delete(
     if revoke:
         keys: dict[int, list[tuple[int, int]]] = {}
         for message in doomed:
-            if message.peer_id != owner:
-                keys.setdefault(message.peer_id, []).append(
-                    (message.origin_user_id, message.origin_id)
-                )
+            key = (message.origin_user_id, message.origin_id)
+            if message.peer_id < 0:
+                for member in (members or {}).get(message.peer_id, ()):
+                    if member != owner:
+                        keys.setdefault(member, []).append(key)
+            elif message.peer_id != owner:
+                keys.setdefault(message.peer_id, []).append(key)
         for peer_id in sorted(keys):
             op = Delete(target=peer_id, keys=tuple(keys[peer_id]), date=date)
             applied = send_or_apply(conn, op, place, queued)
@@ -228,6 +295,8 @@ def read(
         return LocalChange(
             pts, None, max_id=dialog.read_inbox_max_id, still_unread=dialog.unread_count
         )
+    if peer_id < 0:
+        return _read_group(conn, owner, peer_id, dialog.read_inbox_max_id, target, date, place)
     origin_max, unread = conn.execute(
         "SELECT COALESCE(MAX(CASE WHEN id <= :t THEN origin_id END), 0), "
         "COUNT(CASE WHEN id > :t THEN 1 END) "
@@ -246,6 +315,45 @@ def read(
     queued: list[Pending] = []
     if peer_id != owner and origin_max:
         op = ReadOutbox(target=peer_id, reader=owner, max_id=origin_max, date=date)
+        applied = send_or_apply(conn, op, place, queued)
+        if applied.update is not None:
+            peers.append(applied.update)
+    return LocalChange(entry.pts, entry, tuple(peers), tuple(queued), target, unread)
+
+
+def _read_group(
+    conn: sqlite3.Connection,
+    owner: int,
+    chat: int,
+    read_before: int,
+    target: int,
+    date: int,
+    place: Placement,
+) -> LocalChange:
+    """Read a basic group up to ``target``: each author hears of its newest message read."""
+    newest = conn.execute(
+        "SELECT origin_user, MAX(origin_id) FROM messages "
+        "WHERE owner = ? AND peer = ? AND out = 0 AND id > ? AND id <= ? "
+        "GROUP BY origin_user ORDER BY origin_user",
+        (owner, chat, read_before, target),
+    ).fetchall()
+    unread = conn.execute(
+        "SELECT count(*) FROM messages WHERE owner = ? AND peer = ? AND out = 0 AND id > ?",
+        (owner, chat, target),
+    ).fetchone()[0]
+    conn.execute(
+        "UPDATE dialogs SET read_inbox_max_id = ?, unread_count = ? WHERE owner = ? AND peer = ?",
+        (target, unread, owner, chat),
+    )
+    entry = log(
+        conn, owner, UpdateKind.READ_HISTORY_INBOX, date, peer_id=chat, max_id=target,
+        still_unread=unread,
+    )  # fmt: skip
+    peers: list[BoxUpdate] = []
+    queued: list[Pending] = []
+    for author, max_id in newest:
+        # ``reader`` names the dialog in the author's box: the group.
+        op = ReadOutbox(target=author, reader=chat, max_id=max_id, date=date)
         applied = send_or_apply(conn, op, place, queued)
         if applied.update is not None:
             peers.append(applied.update)
@@ -297,4 +405,5 @@ def refreshed(conn: sqlite3.Connection, op: Put) -> Put:
     found = rows.find_message(conn, op.origin_user, op.origin_id)
     if found is None:
         return op
-    return delivery(found[0], conn, version=found[1])
+    fresh = delivery(found[0], conn, version=found[1])
+    return attrs.evolve(fresh, target=op.target, peer=op.peer)

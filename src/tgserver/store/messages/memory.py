@@ -6,7 +6,7 @@ each operation is atomic for other Trio tasks, both sides of a private chat incl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 import trio
@@ -14,7 +14,9 @@ import trio
 from tgcore.errors import StorageError
 from tgserver.store.messages._memory_box import Box
 from tgserver.store.messages._paging import (
+    check_chat_message,
     check_new_message,
+    check_peer,
     check_user,
     dialog_cursor,
     page_limit,
@@ -26,6 +28,8 @@ from tgserver.store.messages.records import (
     INITIAL_PTS,
     BoxState,
     BoxUpdate,
+    ChatSendResult,
+    CopyChange,
     DeleteResult,
     DialogRecord,
     DialogsPage,
@@ -101,6 +105,8 @@ class MemoryMessageStore:
             origin_user_id=message.sender_id,
             origin_id=box.last_id,
             pts=entry.pts,
+            reply_markup=message.reply_markup,
+            action=message.action,
         )
         box.add(own)
         if message.peer_id == message.sender_id:
@@ -127,8 +133,87 @@ class MemoryMessageStore:
         peer_box.add(theirs)
         return SendResult(own, theirs)
 
+    async def send_to_chat(self, message: NewMessage, members: Sequence[int]) -> ChatSendResult:
+        """Store a basic-group message in every member's box (see the Protocol)."""
+        others = check_chat_message(message, members)
+        await self._enter()
+        box = self._box(message.sender_id)
+        if message.random_id is not None:
+            first_id = box.by_random.get(message.random_id)
+            if first_id is not None:
+                return ChatSendResult(box.messages[first_id], duplicate=True)
+        replied = box.messages.get(message.reply_to) if message.reply_to else None
+        box.last_id += 1
+        entry = box.log(
+            UpdateKind.NEW_MESSAGE, message.date, peer_id=message.peer_id, ids=(box.last_id,)
+        )
+        own = MessageRecord(
+            user_id=message.sender_id,
+            id=box.last_id,
+            peer_id=message.peer_id,
+            from_id=message.sender_id,
+            out=True,
+            date=message.date,
+            text=message.text,
+            entities=message.entities,
+            media=message.media,
+            reply_to=replied.id if replied else None,
+            fwd_from=message.fwd_from,
+            edit_date=None,
+            random_id=message.random_id,
+            origin_user_id=message.sender_id,
+            origin_id=box.last_id,
+            pts=entry.pts,
+            reply_markup=message.reply_markup,
+            action=message.action,
+        )
+        box.add(own)
+        copies = []
+        for member in sorted(others):
+            other = self._box(member)
+            reply_to = None
+            if replied is not None:
+                reply_to = other.by_origin.get((replied.origin_user_id, replied.origin_id))
+            other.last_id += 1
+            other_entry = other.log(
+                UpdateKind.NEW_MESSAGE, message.date, peer_id=message.peer_id,
+                ids=(other.last_id,),
+            )  # fmt: skip
+            copy = attrs.evolve(
+                own,
+                user_id=member,
+                id=other.last_id,
+                out=False,
+                reply_to=reply_to,
+                random_id=None,
+                pts=other_entry.pts,
+            )
+            other.add(copy)
+            copies.append(copy)
+        return ChatSendResult(own, tuple(copies))
+
+    def _group_copies(self, message: MessageRecord, members: Sequence[int]) -> list[MessageRecord]:
+        """The copies other members hold of a basic-group message, by user id."""
+        found = []
+        for member in sorted(set(members) - {message.user_id}):
+            other = self._boxes.get(member)
+            copy_id = (
+                other.by_origin.get((message.origin_user_id, message.origin_id)) if other else None
+            )
+            if other is not None and copy_id is not None:
+                found.append(other.messages[copy_id])
+        return found
+
     async def edit_message(
-        self, user_id: int, message_id: int, *, text: str, entities: bytes | None, edit_date: int
+        self,
+        user_id: int,
+        message_id: int,
+        *,
+        text: str,
+        entities: bytes | None,
+        edit_date: int,
+        reply_markup: bytes | None = None,
+        members: Sequence[int] = (),
     ) -> EditResult | None:
         """Edit an outgoing message on both sides (see the Protocol)."""
         check_user(user_id)
@@ -138,15 +223,35 @@ class MemoryMessageStore:
         if box is None or message is None or not message.out:
             return None
         counterpart = self._counterpart(message)
-        edited = attrs.evolve(message, text=text, entities=entities, edit_date=edit_date)
+
+        def changed(record: MessageRecord) -> MessageRecord:
+            return attrs.evolve(
+                record,
+                text=text,
+                entities=entities,
+                edit_date=edit_date,
+                reply_markup=reply_markup,
+            )
+
+        edited = changed(message)
         box.messages[message_id] = edited
         entry = box.log(
             UpdateKind.EDIT_MESSAGE, edit_date, peer_id=message.peer_id, ids=(message_id,)
         )
+        if message.peer_id < 0:
+            copies = []
+            for copy in self._group_copies(message, members):
+                other = self._boxes[copy.user_id]
+                other.messages[copy.id] = copy = changed(copy)
+                copy_entry = other.log(
+                    UpdateKind.EDIT_MESSAGE, edit_date, peer_id=copy.peer_id, ids=(copy.id,)
+                )
+                copies.append(CopyChange(copy, copy_entry))
+            return EditResult(edited, entry, copies=tuple(copies))
         if counterpart is None:
             return EditResult(edited, entry)
         other = self._boxes[counterpart.user_id]
-        peer_edited = attrs.evolve(counterpart, text=text, entities=entities, edit_date=edit_date)
+        peer_edited = changed(counterpart)
         other.messages[counterpart.id] = peer_edited
         peer_entry = other.log(
             UpdateKind.EDIT_MESSAGE, edit_date, peer_id=user_id, ids=(counterpart.id,)
@@ -154,7 +259,13 @@ class MemoryMessageStore:
         return EditResult(edited, entry, peer_edited, peer_entry)
 
     async def delete_messages(
-        self, user_id: int, message_ids: Sequence[int], *, revoke: bool, date: int
+        self,
+        user_id: int,
+        message_ids: Sequence[int],
+        *,
+        revoke: bool,
+        date: int,
+        members: Mapping[int, Sequence[int]] | None = None,
     ) -> DeleteResult:
         """Delete messages, for everyone with ``revoke`` (see the Protocol)."""
         check_user(user_id)
@@ -163,7 +274,14 @@ class MemoryMessageStore:
         if box is None:
             return DeleteResult(INITIAL_PTS, None)
         doomed = [box.messages[i] for i in unique_ids(message_ids) if i in box.messages]
-        counterparts = [self._counterpart(m) for m in doomed] if revoke else []
+        counterparts: list[MessageRecord | None] = []
+        if revoke:
+            for message in doomed:
+                if message.peer_id < 0:
+                    group = (members or {}).get(message.peer_id, ())
+                    counterparts.extend(self._group_copies(message, group))
+                else:
+                    counterparts.append(self._counterpart(message))
         removed = box.remove(m.id for m in doomed)
         entry = None
         if removed:
@@ -189,7 +307,7 @@ class MemoryMessageStore:
     ) -> ReadResult:
         """Mark a dialog read up to ``max_id`` on both sides (see the Protocol)."""
         check_user(user_id)
-        check_user(peer_id, "peer_id")
+        check_peer(peer_id)
         await self._enter()
         box = self._boxes.get(user_id)
         dialog = box.dialogs.get(peer_id) if box else None
@@ -212,6 +330,9 @@ class MemoryMessageStore:
             max_id=target,
             still_unread=unread,
         )
+        if peer_id < 0:
+            authors = self._read_by_authors(peer_id, newly_read, date)
+            return ReadResult(box.pts, entry, target, unread, authors=authors)
         origin_max = max((m.origin_id for m in newly_read if not m.out), default=0)
         other = self._boxes.get(peer_id) if peer_id != user_id else None
         peer_dialog = other.dialogs.get(user_id) if other else None
@@ -222,6 +343,28 @@ class MemoryMessageStore:
             UpdateKind.READ_HISTORY_OUTBOX, date, peer_id=user_id, max_id=origin_max
         )
         return ReadResult(box.pts, entry, target, unread, BoxUpdate(peer_id, peer_entry))
+
+    def _read_by_authors(
+        self, chat: int, newly_read: list[MessageRecord], date: int
+    ) -> tuple[BoxUpdate, ...]:
+        """Move each author's outbox mark in the group to its newest message read."""
+        newest: dict[int, int] = {}
+        for message in newly_read:
+            if not message.out:
+                author = message.origin_user_id
+                newest[author] = max(newest.get(author, 0), message.origin_id)
+        told = []
+        for author in sorted(newest):
+            other = self._boxes.get(author)
+            dialog = other.dialogs.get(chat) if other else None
+            if other is None or dialog is None or newest[author] <= dialog.read_outbox_max_id:
+                continue
+            other.dialogs[chat] = attrs.evolve(dialog, read_outbox_max_id=newest[author])
+            entry = other.log(
+                UpdateKind.READ_HISTORY_OUTBOX, date, peer_id=chat, max_id=newest[author]
+            )
+            told.append(BoxUpdate(author, entry))
+        return tuple(told)
 
     async def append_update(
         self,

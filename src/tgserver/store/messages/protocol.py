@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final, Protocol
 
 from tgserver.store.messages.records import (
     BoxState,
+    ChatSendResult,
     DeleteResult,
     DialogRecord,
     DialogsPage,
@@ -32,12 +33,15 @@ TOO_LONG_GAP: Final = 10_000
 
 
 class MessageStore(Protocol):
-    """Private-chat messages, dialogs and the per-user update log (pts).
+    """Private and basic-group messages, dialogs and the per-user update log (pts).
 
     Every user has a box: its copies of messages (ids 1, 2, 3, ... per box), its dialogs and
-    its update log. A method that changes a box appends the matching :class:`UpdateEntry`
-    in the same transaction, so the pts and the data never disagree. Writes are durable
-    when the call returns, on both sides of a private chat.
+    its update log. Dialogs are named by peer keys (:mod:`tgserver.peerids`): a user, or a
+    basic group (``-chat_id``), whose messages are copied into every member's box as in
+    Telegram. The store does not know who is in a group: the operations on group messages
+    take the member list from the caller. A method that changes a box appends the matching
+    :class:`UpdateEntry` in the same transaction, so the pts and the data never disagree.
+    Writes are durable when the call returns, on both sides of a private chat.
 
     Lookups of things that do not exist answer None or empty; backend failures raise
     :class:`~tgcore.errors.StorageError`; malformed arguments (a non-positive user id, an
@@ -55,23 +59,55 @@ class MessageStore(Protocol):
         """
         ...
 
+    async def send_to_chat(self, message: NewMessage, members: Sequence[int]) -> ChatSendResult:
+        """Store a basic-group message (``message.peer_id`` = ``-chat_id``) in the sender's
+        box and in the box of every one of ``members`` (the sender and repeats are skipped).
+
+        Each box gets its own id, a ``NEW_MESSAGE`` entry and its dialog with the group
+        updated; ``reply_to`` maps to each member's copy of the replied message. The
+        sender's copy is durable when the call returns and the others are never lost (a
+        crash in between is finished when the store is opened again). A ``random_id`` the
+        sender used before returns the first copy with ``duplicate=True``.
+        """
+        ...
+
     async def edit_message(
-        self, user_id: int, message_id: int, *, text: str, entities: bytes | None, edit_date: int
+        self,
+        user_id: int,
+        message_id: int,
+        *,
+        text: str,
+        entities: bytes | None,
+        edit_date: int,
+        reply_markup: bytes | None = None,
+        members: Sequence[int] = (),
     ) -> EditResult | None:
         """Edit an outgoing message, on both sides (an ``EDIT_MESSAGE`` entry each).
+
+        The text, entities and ``reply_markup`` are replaced (an edit without a markup
+        removes the keyboard, as Telegram does); media and ``action`` are kept. For a
+        basic-group message, the copies of ``members`` are edited (``EditResult.copies``).
 
         None when ``user_id`` has no outgoing message ``message_id``.
         """
         ...
 
     async def delete_messages(
-        self, user_id: int, message_ids: Sequence[int], *, revoke: bool, date: int
+        self,
+        user_id: int,
+        message_ids: Sequence[int],
+        *,
+        revoke: bool,
+        date: int,
+        members: Mapping[int, Sequence[int]] | None = None,
     ) -> DeleteResult:
         """Delete messages from ``user_id``'s box; with ``revoke``, the peers' copies too.
 
-        Ids that do not exist are skipped. Each box that lost messages gets one
-        ``DELETE_MESSAGES`` entry (``pts_count`` = how many); dialogs' top messages and
-        unread counts follow.
+        ``members`` maps a basic group's peer key to its members: with ``revoke``, their
+        copies of the group's messages go too (a group missing from it: only
+        ``user_id``'s copies). Ids that do not exist are skipped. Each box that lost
+        messages gets one ``DELETE_MESSAGES`` entry (``pts_count`` = how many); dialogs' top
+        messages and unread counts follow.
         """
         ...
 
@@ -83,7 +119,10 @@ class MessageStore(Protocol):
         ``max_id`` 0 (or above the top message) means everything. Moves the reader's
         ``read_inbox_max_id`` (``READ_HISTORY_INBOX``) and the peer's ``read_outbox_max_id``
         to the peer's id of the newest message read (``READ_HISTORY_OUTBOX`` on the peer's
-        side). Reading up to an id already read changes nothing.
+        side). In a basic group (``peer_id`` = ``-chat_id``), each author of a message read
+        gets its dialog with the group's ``read_outbox_max_id`` moved to its own newest
+        message read (``ReadResult.authors``). Reading up to an id already read changes
+        nothing.
         """
         ...
 

@@ -16,6 +16,8 @@ __all__ = [
     "INITIAL_PTS",
     "BoxState",
     "BoxUpdate",
+    "ChatSendResult",
+    "CopyChange",
     "DeleteResult",
     "DialogRecord",
     "DialogsPage",
@@ -61,11 +63,13 @@ class UpdateKind(enum.IntEnum):
 
 @attrs.frozen
 class NewMessage:
-    """A private message to store: the input of ``send_message``.
+    """A message to store: the input of ``send_message`` and ``send_to_chat``.
 
     Attributes:
         sender_id: Who sends it (the box that gets the outgoing copy).
-        peer_id: Who gets it; equal to ``sender_id`` for Saved Messages (one copy only).
+        peer_id: Who gets it, as a peer key (:mod:`tgserver.peerids`): a user (equal to
+            ``sender_id`` for Saved Messages, one copy only) for ``send_message``, a basic
+            group (``-chat_id``) for ``send_to_chat``.
         date: Unix time of the message.
         text: The message text (may be empty when there is media).
         entities: Serialized entity vector, opaque to the store.
@@ -75,6 +79,9 @@ class NewMessage:
         fwd_from: Serialized forward header, opaque to the store.
         random_id: The client's random_id: a second send with the same one returns the
             first message instead of storing another (``SendResult.duplicate``).
+        reply_markup: Serialized ``ReplyMarkup`` (keyboards, inline buttons), opaque.
+        action: Serialized ``MessageAction``, opaque: set for a service message
+            (``messageService``: a group created, a member added, ...), None otherwise.
     """
 
     sender_id: int
@@ -86,6 +93,8 @@ class NewMessage:
     reply_to: int | None = None
     fwd_from: bytes | None = None
     random_id: int | None = None
+    reply_markup: bytes | None = None
+    action: bytes | None = None
 
 
 @attrs.frozen
@@ -95,12 +104,14 @@ class MessageRecord:
     A private message between A and B is two records: A's outgoing copy (``out``, an id from
     A's counter) and B's incoming copy (an id from B's counter). Both carry the same origin
     (``origin_user_id``, ``origin_id``: the sender and the sender's id), which is how either
-    copy finds the other one for edits, deletions and read receipts.
+    copy finds the other one for edits, deletions and read receipts. A basic-group message
+    is one such copy in every member's box, each filed under the group's peer key.
 
     Attributes:
         user_id: The box owner.
         id: The message id in this box (1, 2, 3, ... per box).
-        peer_id: The other side of the private chat (``user_id`` itself in Saved Messages).
+        peer_id: The dialog, as a peer key: the other side of a private chat (``user_id``
+            itself in Saved Messages) or the basic group (``-chat_id``).
         from_id: The author.
         out: Whether ``user_id`` wrote it.
         date: Unix time it was sent.
@@ -114,6 +125,8 @@ class MessageRecord:
         origin_user_id: The sender: whose box holds the original.
         origin_id: The id of the original in the sender's box.
         pts: The pts of this box's ``NEW_MESSAGE`` entry for this copy.
+        reply_markup: Opaque ``ReplyMarkup`` bytes, or None.
+        action: Opaque ``MessageAction`` bytes for a service message, or None.
     """
 
     user_id: int
@@ -132,15 +145,17 @@ class MessageRecord:
     origin_user_id: int
     origin_id: int
     pts: int
+    reply_markup: bytes | None = None
+    action: bytes | None = None
 
 
 @attrs.frozen
 class DialogRecord:
-    """A user's private chat with ``peer_id``, as ``messages.getDialogs`` lists it.
+    """A user's dialog with ``peer_id``, as ``messages.getDialogs`` lists it.
 
     Attributes:
         user_id: The box owner.
-        peer_id: The other side.
+        peer_id: The other side (a peer key: a user or a basic group).
         top_message: Id of the newest message in the dialog (0 when none is left).
         top_date: Date of that message (0 when none).
         read_inbox_max_id: Incoming messages up to this id are read.
@@ -268,13 +283,47 @@ class SendResult:
 
 
 @attrs.frozen
+class ChatSendResult:
+    """The outcome of ``send_to_chat``.
+
+    Attributes:
+        message: The sender's copy (its ``pts`` is the sender's ``NEW_MESSAGE`` entry).
+        copies: The members' copies (each with its own id and pts), by ascending user id;
+            a member whose copy could not be made (deleted before a late delivery) is
+            missing. Empty for a duplicate.
+        duplicate: The random_id was used before: nothing was stored.
+    """
+
+    message: MessageRecord
+    copies: tuple[MessageRecord, ...] = ()
+    duplicate: bool = False
+
+
+@attrs.frozen
+class CopyChange:
+    """Another box's copy of a message after a change, and the entry logging it."""
+
+    message: MessageRecord
+    entry: UpdateEntry
+
+
+@attrs.frozen
 class EditResult:
-    """The outcome of ``edit_message``: the edited copies and their ``EDIT_MESSAGE`` entries."""
+    """The outcome of ``edit_message``: the edited copies and their ``EDIT_MESSAGE`` entries.
+
+    Attributes:
+        message: The editor's copy.
+        entry: The editor's entry.
+        peer_message: The other side's copy in a private chat, if it has one.
+        peer_entry: Its entry.
+        copies: The members' copies of a basic-group message, by ascending user id.
+    """
 
     message: MessageRecord
     entry: UpdateEntry
     peer_message: MessageRecord | None = None
     peer_entry: UpdateEntry | None = None
+    copies: tuple[CopyChange, ...] = ()
 
 
 @attrs.frozen
@@ -307,6 +356,8 @@ class ReadResult:
         max_id: The reader's ``read_inbox_max_id`` now.
         still_unread: Unread messages left in the dialog.
         peer: The ``READ_HISTORY_OUTBOX`` entry appended to the other side, if it moved.
+        authors: In a basic group, the ``READ_HISTORY_OUTBOX`` entries appended to the
+            authors of the messages read (by ascending user id).
     """
 
     pts: int
@@ -314,6 +365,7 @@ class ReadResult:
     max_id: int
     still_unread: int
     peer: BoxUpdate | None = None
+    authors: tuple[BoxUpdate, ...] = ()
 
     @property
     def pts_count(self) -> int:

@@ -10,8 +10,9 @@ whatever a crash left in the outboxes. ``docs/message-store.md`` tells the whole
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Self
@@ -21,14 +22,21 @@ import trio
 from tgserver.store.messages import _sqlite_read as reads
 from tgserver.store.messages import _sqlite_rows as rows
 from tgserver.store.messages import _sqlite_write as writes
-from tgserver.store.messages._outbox import Pending, Put
-from tgserver.store.messages._paging import check_new_message, check_user
+from tgserver.store.messages._outbox import Op, Pending, Put
+from tgserver.store.messages._paging import (
+    check_chat_message,
+    check_new_message,
+    check_peer,
+    check_user,
+)
 from tgserver.store.messages._sqlite_apply import Applied, Placement, apply, log
 from tgserver.store.messages._sqlite_schema import Synchronous
 from tgserver.store.messages._sqlite_shard import Shard, open_shards
 from tgserver.store.messages.protocol import DEFAULT_LIMIT, MAX_LIMIT, TOO_LONG_GAP
 from tgserver.store.messages.records import (
     BoxState,
+    ChatSendResult,
+    CopyChange,
     DeleteResult,
     DialogRecord,
     DialogsPage,
@@ -47,6 +55,10 @@ __all__ = ["DEFAULT_SHARDS", "SqliteMessageStore"]
 
 #: How many database files a store is spread over unless told otherwise.
 DEFAULT_SHARDS: Final = 4
+
+
+def _apply_each(conn: sqlite3.Connection, ops: list[Op], place: Placement) -> list[Applied]:
+    return [apply(conn, op, place) for op in ops]
 
 
 def _clear_tombstones(conn: sqlite3.Connection) -> None:
@@ -150,6 +162,46 @@ class SqliteMessageStore:
         origin.confirm(pending.seq)
         return applied
 
+    async def _apply_all(
+        self, origin: Shard, pending: Sequence[Pending], *, late: bool = False
+    ) -> list[Applied]:
+        """Apply outbox rows, one transaction per target shard (a group message to many
+        members costs at most one commit per shard); results in the order given."""
+        ops: list[Pending] = []
+        for item in pending:
+            if origin.is_confirmed(item.seq):
+                continue
+            op = item.op
+            if late and isinstance(op, Put) and op.create:
+                op = await origin.read(functools.partial(writes.refreshed, op=op))
+            ops.append(Pending(item.seq, op))
+        by_shard: dict[int, list[int]] = {}
+        for position, item in enumerate(ops):
+            by_shard.setdefault(self._shard(item.op.target).index, []).append(position)
+        results: list[Applied] = [Applied()] * len(ops)
+        failures: list[Exception] = []
+
+        async def deliver(index: int, positions: list[int]) -> None:
+            target = self._shards[index]
+            place = self._place(target)
+            batch = [ops[p].op for p in positions]
+            try:
+                applied = await target.write(functools.partial(_apply_each, ops=batch, place=place))
+            except Exception as exc:  # the rows stay in the outbox for recover()
+                failures.append(exc)
+                return
+            for position, outcome in zip(positions, applied, strict=True):
+                results[position] = outcome
+                origin.confirm(ops[position].seq)
+
+        # The shards commit in parallel: their fsyncs overlap instead of adding up.
+        async with trio.open_nursery() as nursery:
+            for index, positions in sorted(by_shard.items()):
+                nursery.start_soon(deliver, index, positions)
+        if failures:
+            raise failures[0]
+        return results
+
     async def recover(self) -> int:
         """Apply every operation left in the outboxes; returns how many there were.
 
@@ -193,11 +245,46 @@ class SqliteMessageStore:
                 peer_message = None if found is None else found[0]
         return SendResult(first, peer_message, local.duplicate)
 
+    async def send_to_chat(self, message: NewMessage, members: Sequence[int]) -> ChatSendResult:
+        """Store a basic-group message in every member's box (see the Protocol).
+
+        The sender's shard commits the sender's copy together with the copies of members in
+        the same shard and one outbox row per member elsewhere; each other shard then gets
+        its copies in one transaction.
+
+        Raises:
+            StorageError: the sender's copy may be committed while a delivery failed; it
+                stays in the outbox for :meth:`recover` or a resend with the same random_id.
+        """
+        others = check_chat_message(message, members)
+        await trio.lowlevel.checkpoint_if_cancelled()
+        with trio.CancelScope(shield=True):
+            shard = self._shard(message.sender_id)
+            place = self._place(shard)
+            local = await shard.write(
+                lambda conn: writes.send_to_chat(conn, message, others, place)
+            )
+            applied = await self._apply_all(shard, local.pending, late=local.duplicate)
+        if local.duplicate:
+            return ChatSendResult(local.message, duplicate=True)
+        copies = [*local.copies, *(a.message for a in applied if a.message is not None)]
+        copies.sort(key=lambda m: m.user_id)
+        return ChatSendResult(local.message, tuple(copies))
+
     async def edit_message(
-        self, user_id: int, message_id: int, *, text: str, entities: bytes | None, edit_date: int
+        self,
+        user_id: int,
+        message_id: int,
+        *,
+        text: str,
+        entities: bytes | None,
+        edit_date: int,
+        reply_markup: bytes | None = None,
+        members: Sequence[int] = (),
     ) -> EditResult | None:
         """Edit an outgoing message on both sides (see the Protocol)."""
         check_user(user_id)
+        group = list(members)
         await trio.lowlevel.checkpoint_if_cancelled()
         with trio.CancelScope(shield=True):
             shard = self._shard(user_id)
@@ -210,11 +297,20 @@ class SqliteMessageStore:
                     text=text,
                     entities=entities,
                     edit_date=edit_date,
+                    reply_markup=reply_markup,
+                    members=group,
                     place=place,
                 )
             )
             result = None
-            if local is not None:
+            if local is not None and local.message.peer_id < 0:
+                copies = list(local.copies)
+                for applied in await self._apply_all(shard, local.pending):
+                    if applied.message is not None and applied.update is not None:
+                        copies.append(CopyChange(applied.message, applied.update.entry))
+                copies.sort(key=lambda c: c.message.user_id)
+                result = EditResult(local.message, local.entry, copies=tuple(copies))
+            elif local is not None:
                 peer = local.peer
                 for item in local.pending:
                     peer = await self._apply(shard, item)
@@ -223,25 +319,31 @@ class SqliteMessageStore:
         return result
 
     async def delete_messages(
-        self, user_id: int, message_ids: Sequence[int], *, revoke: bool, date: int
+        self,
+        user_id: int,
+        message_ids: Sequence[int],
+        *,
+        revoke: bool,
+        date: int,
+        members: Mapping[int, Sequence[int]] | None = None,
     ) -> DeleteResult:
         """Delete messages, for everyone with ``revoke`` (see the Protocol)."""
         check_user(user_id)
         ids = list(message_ids)
+        groups = {chat: list(users) for chat, users in (members or {}).items()}
         await trio.lowlevel.checkpoint_if_cancelled()
         with trio.CancelScope(shield=True):
             shard = self._shard(user_id)
             place = self._place(shard)
             local = await shard.write(
                 lambda conn: writes.delete(
-                    conn, user_id, ids, revoke=revoke, date=date, place=place
+                    conn, user_id, ids, revoke=revoke, date=date, members=groups, place=place
                 )
             )
             peers = list(local.peers)
-            for item in local.pending:
-                update = (await self._apply(shard, item)).update
-                if update is not None:
-                    peers.append(update)
+            for applied in await self._apply_all(shard, local.pending):
+                if applied.update is not None:
+                    peers.append(applied.update)
         peers.sort(key=lambda p: p.user_id)
         return DeleteResult(local.pts, local.entry, tuple(peers))
 
@@ -250,7 +352,7 @@ class SqliteMessageStore:
     ) -> ReadResult:
         """Mark a dialog read up to ``max_id`` on both sides (see the Protocol)."""
         check_user(user_id)
-        check_user(peer_id, "peer_id")
+        check_peer(peer_id)
         await trio.lowlevel.checkpoint_if_cancelled()
         with trio.CancelScope(shield=True):
             shard = self._shard(user_id)
@@ -258,9 +360,16 @@ class SqliteMessageStore:
             local = await shard.write(
                 lambda conn: writes.read(conn, user_id, peer_id, max_id, date=date, place=place)
             )
-            peer = local.peers[0] if local.peers else None
-            for item in local.pending:
-                peer = (await self._apply(shard, item)).update
+            told = list(local.peers)
+            for applied in await self._apply_all(shard, local.pending):
+                if applied.update is not None:
+                    told.append(applied.update)
+        if peer_id < 0:
+            told.sort(key=lambda u: u.user_id)
+            return ReadResult(
+                local.pts, local.entry, local.max_id, local.still_unread, authors=tuple(told)
+            )
+        peer = told[-1] if told else None
         return ReadResult(local.pts, local.entry, local.max_id, local.still_unread, peer)
 
     async def append_update(

@@ -21,6 +21,8 @@ async def send(
     entities: bytes | None = None,
     media: bytes | None = None,
     fwd_from: bytes | None = None,
+    reply_markup: bytes | None = None,
+    action: bytes | None = None,
 ) -> SendResult:
     """Send a private message with defaults for what a test does not care about."""
     return await store.send_message(
@@ -34,5 +36,7 @@ async def send(
             reply_to=reply_to,
             fwd_from=fwd_from,
             random_id=random_id,
+            reply_markup=reply_markup,
+            action=action,
         )
     )

@@ -66,6 +66,36 @@ async def test_opaque_bytes_round_trip(store: MessageStore) -> None:
         assert (got.entities, got.media, got.fwd_from) == tuple(blobs.values())
 
 
+async def test_reply_markup_and_action_reach_both_copies(store: MessageStore) -> None:
+    markup, action = b"\x8b\x9c\xa5\x48markup", b"\x12\x34action"
+    keyboard = await send(store, A, B, "pick one", reply_markup=markup)
+    service = await send(store, A, B, "", action=action)
+    for result, expected in ((keyboard, (markup, None)), (service, (None, action))):
+        for copy in (result.message, result.peer_message):
+            assert copy is not None and (copy.reply_markup, copy.action) == expected
+            assert await store.get_message(copy.user_id, copy.id) == copy
+    page = await store.get_history(B, A)
+    assert [(m.reply_markup, m.action) for m in page.messages] == [(None, action), (markup, None)]
+    fresh = await store.get_new_messages(B, INITIAL_PTS)
+    assert [m.action for m in fresh] == [None, action]
+
+
+async def test_edit_replaces_the_reply_markup_on_both_sides(store: MessageStore) -> None:
+    await send(store, A, B, "vote", reply_markup=b"old", action=None)
+    first = await store.edit_message(
+        A, 1, text="vote!", entities=None, edit_date=5, reply_markup=b"new"
+    )
+    assert first is not None and first.message.reply_markup == b"new"
+    assert first.peer_message is not None and first.peer_message.reply_markup == b"new"
+    theirs = await store.get_message(B, 1)
+    assert theirs is not None and theirs.reply_markup == b"new"
+    # An edit without a markup removes the keyboard, as Telegram does.
+    await store.edit_message(A, 1, text="closed", entities=None, edit_date=6)
+    for user in (A, B):
+        copy = await store.get_message(user, 1)
+        assert copy is not None and (copy.text, copy.reply_markup) == ("closed", None)
+
+
 async def test_saved_messages_is_one_copy(store: MessageStore) -> None:
     result = await send(store, A, A, "note", random_id=1)
     assert result.peer_message is None

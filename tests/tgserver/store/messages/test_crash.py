@@ -14,10 +14,10 @@ from tgserver.store.messages import INITIAL_PTS, NewMessage, SqliteMessageStore
 WRITER = Path(__file__).with_name("crash_writer.py")
 
 
-def run_and_kill(directory: Path, acknowledged: int) -> list[list[str]]:
+def run_and_kill(directory: Path, acknowledged: int, mode: str = "private") -> list[list[str]]:
     """Start the writer, SIGKILL it once ``acknowledged`` sends returned; all its lines."""
     process = subprocess.Popen(
-        [sys.executable, str(WRITER), str(directory)],
+        [sys.executable, str(WRITER), str(directory), mode],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -113,3 +113,29 @@ async def test_acknowledged_sends_survive_sigkill(tmp_path: Path) -> None:
                 assert result.duplicate and result.message.id == acked[user, random_id][0]
             assert (result.peer_message is None) == (peer == user)
     check_every_box_is_whole(tmp_path)
+
+
+async def test_acknowledged_group_sends_reach_every_member_after_sigkill(tmp_path: Path) -> None:
+    lines = run_and_kill(tmp_path, acknowledged=150, mode="group")
+    acked = {(int(x[1]), int(x[2])): int(x[3]) for x in lines if x[0] == "D"}
+    assert len(acked) >= 150
+    members = range(1, 9)
+    async with await SqliteMessageStore.open(tmp_path, shards=4) as store:
+        # Every acknowledged group message is in every member's box, once, with its origin.
+        for (user, random_id), msg_id in acked.items():
+            own = await store.get_message(user, msg_id)
+            assert own is not None and own.random_id == random_id and own.peer_id == -7
+        copies: Counter[tuple[int, int, int]] = Counter()
+        for member in members:
+            page = await store.get_history(member, -7, limit=100)
+            offset = 0
+            while page.messages:
+                copies.update((member, m.origin_user_id, m.origin_id) for m in page.messages)
+                offset = page.messages[-1].id
+                page = await store.get_history(member, -7, offset_id=offset, limit=100)
+        for (user, _), msg_id in acked.items():
+            assert all(copies[(member, user, msg_id)] == 1 for member in members)
+        # Sends cut short by the kill were finished on open: no member misses a sender copy.
+        originals = {(u, o) for (m, u, o) in copies if m == u}
+        assert all(copies[(member, u, o)] == 1 for (u, o) in originals for member in members)
+        assert max(copies.values()) == 1

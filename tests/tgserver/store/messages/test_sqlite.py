@@ -11,6 +11,7 @@ import trio
 from message_store_helpers import A, B, C, send
 
 from tgcore.errors import StorageError
+from tgserver.peerids import chat_key
 from tgserver.store.messages import (
     INITIAL_PTS,
     MemoryMessageStore,
@@ -101,6 +102,50 @@ async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StorageError, match="newer"):
         await SqliteMessageStore.open(tmp_path, shards=1)
+
+
+def _version_1_shard(path: Path) -> None:
+    """A shard file as version 1 wrote it: ``messages`` without reply_markup and action."""
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE shard (singleton INTEGER PRIMARY KEY CHECK (singleton = 0), "
+        "shard_index INTEGER NOT NULL, shard_count INTEGER NOT NULL);"
+        "INSERT INTO shard VALUES (0, 0, 1);"
+        "CREATE TABLE boxes (owner INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, "
+        "pts INTEGER NOT NULL, date INTEGER NOT NULL);"
+        "INSERT INTO boxes VALUES (1, 1, 2, 50), (2, 1, 2, 50);"
+        "CREATE TABLE messages (owner INTEGER NOT NULL, id INTEGER NOT NULL, "
+        "peer INTEGER NOT NULL, from_id INTEGER NOT NULL, out INTEGER NOT NULL, "
+        "date INTEGER NOT NULL, text TEXT NOT NULL, entities BLOB, media BLOB, "
+        "reply_to INTEGER, fwd_from BLOB, edit_date INTEGER, random_id INTEGER, "
+        "origin_user INTEGER NOT NULL, origin_id INTEGER NOT NULL, pts INTEGER NOT NULL, "
+        "version INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (owner, id));"
+        "INSERT INTO messages VALUES (1, 1, 2, 1, 1, 50, 'old', NULL, NULL, NULL, NULL, "
+        "NULL, 7, 1, 1, 2, 0), (2, 1, 1, 1, 0, 50, 'old', NULL, NULL, NULL, NULL, NULL, "
+        "NULL, 1, 1, 2, 0);"
+        "PRAGMA user_version = 1;"
+    )
+    conn.close()
+
+
+async def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
+    _version_1_shard(tmp_path / "messages.0.sqlite3")
+    async with await SqliteMessageStore.open(tmp_path, shards=1) as store:
+        old = await store.get_message(B, 1)
+        assert old is not None and old.text == "old" and old.from_id == A
+        assert (old.reply_markup, old.action) == (None, None)
+        sent = await send(store, A, B, "new", reply_markup=b"kb", action=b"act")
+        assert sent.message.id == 2 and sent.peer_message is not None
+        assert (sent.peer_message.reply_markup, sent.peer_message.action) == (b"kb", b"act")
+    conn = sqlite3.connect(tmp_path / "messages.0.sqlite3")
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    finally:
+        conn.close()
+    # Opening again (the columns exist now) changes nothing.
+    async with await SqliteMessageStore.open(tmp_path, shards=1) as store:
+        again = await store.get_message(B, 2)
+        assert again is not None and again.action == b"act"
 
 
 async def test_unopenable_directory(tmp_path: Path) -> None:
@@ -218,6 +263,35 @@ async def test_a_delivery_cut_short_is_finished_on_open(tmp_path: Path) -> None:
     assert outbox_rows(tmp_path / "messages.1.sqlite3") == 0
 
 
+async def test_a_group_delivery_cut_short_is_finished_on_open(tmp_path: Path) -> None:
+    group, members = chat_key(4), [B, C, 3]
+    async with await SqliteMessageStore.open(tmp_path) as store:
+        shard = shard_of(store, A)
+        place = store._place(shard)
+        message = NewMessage(A, group, 10, "to all", random_id=8, action=b"act")
+        local = await shard.write(lambda conn: writes.send_to_chat(conn, message, members, place))
+        # C shares A's shard: its copy is in the same commit; B and 3 wait in the outbox.
+        assert [m.user_id for m in local.copies] == [C] and len(local.pending) == 2
+        assert (await store.get_history(B, group)).count == 0
+    assert outbox_rows(tmp_path / "messages.1.sqlite3") == 2
+    async with await SqliteMessageStore.open(tmp_path) as store:
+        for member in members:
+            page = await store.get_history(member, group)
+            assert [(m.text, m.action, m.from_id) for m in page.messages] == [("to all", b"act", A)]
+        again = await store.send_to_chat(message, members)
+        assert again.duplicate and again.message == local.message
+    assert outbox_rows(tmp_path / "messages.1.sqlite3") == 0
+
+
+async def test_a_group_message_costs_one_commit_per_shard(tmp_path: Path) -> None:
+    async with await SqliteMessageStore.open(tmp_path) as store:
+        before = store.commit_stats[0]
+        members = list(range(1, 41))
+        result = await store.send_to_chat(NewMessage(A, chat_key(9), 1, "hi"), members)
+        assert len(result.copies) == 39
+        assert store.commit_stats[0] - before == 4
+
+
 async def test_applying_an_operation_twice_changes_nothing(tmp_path: Path) -> None:
     async with await SqliteMessageStore.open(tmp_path) as store:
         # Keep every outbox row, as a crash before the lazy deletes would.
@@ -326,6 +400,7 @@ def test_outbox_operations_round_trip() -> None:
     ops: list[Put | Delete | ReadOutbox] = [
         Put(B, A, 7, 2, True, A, 10, "text", b"\x00e", None, b"", (B, 3), 12),
         Put(B, A, 7, 0, False, A, 10, "", None, b"m", None, None, None),
+        Put(B, A, 7, 1, True, A, 10, "", None, None, None, None, None, b"kb", b"act", -40),
         Delete(B, ((A, 1), (B, 2)), 5),
         ReadOutbox(A, B, 9, 6),
     ]
@@ -333,6 +408,13 @@ def test_outbox_operations_round_trip() -> None:
         assert decode(encode(op)) == op
     with pytest.raises(ValueError, match="unknown"):
         decode(b'{"op": "teleport"}')
+    # A row written before reply_markup, action and peer existed still decodes.
+    old = (
+        b'{"op":"put","target":2,"origin":[1,7],"version":0,"create":true,"from":1,'
+        b'"date":10,"text":"t","entities":null,"media":null,"fwd_from":null,"reply":null,'
+        b'"edit_date":null}'
+    )
+    assert decode(old) == Put(B, A, 7, 0, True, A, 10, "t", None, None, None, None, None)
 
 
 # -- differential: the sharded store behaves exactly like the reference --------------------

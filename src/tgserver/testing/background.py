@@ -1,4 +1,4 @@
-"""Run a tgserver inside a test process, for clients that do not speak Trio.
+"""A tgserver inside a test process, for clients that do not speak Trio.
 
 Telethon, Kurigram, aiogram and python-telegram-bot are asyncio libraries and cannot run inside
 Trio. :class:`BackgroundServer` runs :func:`tgserver.app.serve` with ``trio.run`` in a thread
@@ -65,6 +65,17 @@ class BackgroundServer:
             async with trio.open_nursery() as nursery:
                 info = await nursery.start(serve, self.config)
                 self._started.put(info)
+
+    @property
+    def trio_token(self) -> trio.lowlevel.TrioToken:
+        """The token of the server's Trio loop (for ``trio.from_thread.run``).
+
+        Raises:
+            RuntimeError: the server is not running.
+        """
+        if self._token is None or self._thread is None:
+            raise RuntimeError("the server is not running")
+        return self._token
 
     def stop(self, timeout: float = 30.0) -> None:
         """Cancel the server and wait for its thread; re-raises what the server died of."""
