@@ -18,7 +18,8 @@ Printed, never asserted:
    messages, each carrying its send time, one after the other when every session got the
    previous one. For each post: the time until every connected session received it; over all
    deliveries: p50 / p99 / max latency. The clients share the 2 cores with the server, so the
-   figures include the clients' own decoding of 5,000 updates per post.
+   figures include the clients' own decoding of 5,000 updates per post; the CPU time of both
+   processes while posting is printed per delivered update.
 3. **Server RSS** after the fan-out (``/proc``).
 4. **Posts/s into a ``--small-members`` group**: ``--small-senders`` connected members post
    ``--small-posts`` messages each at once (each waits for its answer before the next), the
@@ -65,6 +66,12 @@ def raise_file_limit() -> int:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return hard
+
+
+def own_cpu_seconds() -> float:
+    """User + system CPU time of this (the clients') process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 # -- 1. rows per post ----------------------------------------------------------------------------
@@ -129,6 +136,8 @@ class Fanout:
         self.sent_at = [0.0] * posts
         self.cpu_before = 0.0
         self.cpu_after = 0.0
+        self.client_cpu_before = 0.0
+        self.client_cpu_after = 0.0
 
 
 async def fanout(
@@ -219,6 +228,7 @@ async def fanout(
                     channel_id=state.channel_id, access_hash=chat.access_hash or 0
                 )
                 state.cpu_before = server.cpu_seconds()
+                state.client_cpu_before = own_cpu_seconds()
                 for n in range(posts):
                     state.sent_at[n] = time.perf_counter()
                     await c(
@@ -231,6 +241,7 @@ async def fanout(
                     with trio.move_on_after(POST_TIMEOUT):
                         await state.post_done[n].wait()
                 state.cpu_after = server.cpu_seconds()
+                state.client_cpu_after = own_cpu_seconds()
             else:
                 got = 0
                 with trio.move_on_after(POST_TIMEOUT * posts):
@@ -270,6 +281,11 @@ async def fanout(
         print(
             f"server CPU while posting: {cpu:.2f} s ="
             f" {cpu / delivered * 1e6:,.0f} µs per delivered update"
+        )
+        client = state.client_cpu_after - state.client_cpu_before
+        print(
+            f"client process CPU (all {sessions:,} clients, same cores): {client:.2f} s ="
+            f" {client / delivered * 1e6:,.0f} µs per delivered update"
         )
     full = [t for t in state.all_received if t]
     if full:

@@ -1,17 +1,25 @@
 """Media benchmark: upload and download MB/s of one large file, tgcore vs Telethon, vs raw AES.
 
-    python bench/media.py [--size-mib 1024] [--parts-in-flight 8] [--parallel 4] [--no-telethon]
+    python bench/media.py [--size-mib 1024] [--parts-in-flight 8 [1 ...]] [--parallel 4]
+                          [--no-telethon] [--repeat 1] [--service]
 
 One ``tgserver run`` in its own process (free port, fresh data dir on local disk, files
 encrypted at rest with per-file keys, as by default) serves both clients. A file of
 ``--size-mib`` MiB of random-looking bytes is written to a temporary directory first. Then:
 
-- tgcore: ``upload_file`` (``--parts-in-flight`` parts of 512 KiB at once), ``messages.sendMedia``
-  to Saved Messages, and ``download_file`` (``--parallel`` getFile requests of 1 MiB at once);
+- tgcore: ``upload_file`` (``--parts-in-flight`` parts of 512 KiB at once; several values give
+  one row each, e.g. ``--parts-in-flight 1 8``), ``messages.sendMedia`` to Saved Messages, and
+  ``download_file`` (``--parallel`` getFile requests of 1 MiB at once);
 - Telethon 1.45: ``client.upload_file`` (its own part size and parallelism), ``send_file`` and
   ``client.download_media`` into a file.
 
-Both downloads are checked against the source (sha256, outside the timings). Printed, never
+``--service`` measures the server's storage path alone instead, with no client and no network:
+``MediaService.save_part`` of ``--size-mib`` MiB in 512 KiB parts, ``--parts-in-flight`` at
+once, into SQLite metadata and a local blob folder (fsync'd, encrypted), as ``tgserver run``
+stores them; MB/s and the process's CPU seconds per row.
+
+``--repeat N`` runs every row N times (the machine's noise shows as the spread). Every
+download is checked against the source (sha256, outside the timings). Printed, never
 asserted: MB/s of each phase (10^6 bytes per second, file size / wall time), the server's CPU
 seconds during it (``/proc/PID/stat``), and beside them raw AES-256-CBC MB/s through pycryptodome
 on this machine: the bound of any sequential cipher pass over the data (MTProto's AES-IGE on each
@@ -109,16 +117,21 @@ def aes_cbc_mb_s(total: int = 512 * MIB) -> float:
 
 
 async def ours(
-    server: ServerProcess, source: Path, size: int, dest: Path, args: argparse.Namespace
+    server: ServerProcess,
+    source: Path,
+    size: int,
+    dest: Path,
+    args: argparse.Namespace,
+    in_flight: int,
 ) -> Row:
     """tgcore's Trio client."""
-    row = Row("tgcore", size)
+    row = Row(f"tgcore ({in_flight} in flight)", size)
     config = ClientConfig(request_timeout=300.0)
     async with Client(HOST, server.port, public_key=server.public_key, config=config) as client:
         await log_in(client, "9996629001", CODE)
         cpu = server.cpu_seconds()
         start = time.perf_counter()
-        uploaded = await upload_file(client, source, parts_in_flight=args.parts_in_flight)
+        uploaded = await upload_file(client, source, parts_in_flight=in_flight)
         row.upload_s = time.perf_counter() - start
         row.upload_cpu = server.cpu_seconds() - cpu
         message = await send_file_from(client, uploaded)
@@ -138,12 +151,13 @@ async def send_file_from(client: Client, uploaded: types.TypeInputFile) -> types
         mime_type="application/octet-stream",
         attributes=[types.DocumentAttributeFilename(file_name="bench.bin")],
     )
+    random_id = int.from_bytes(os.urandom(8), "little") >> 1 or 1  # new for every run
     answer = await client(
         functions.messages.SendMedia(
-            peer=types.InputPeerSelf(), media=media, message="", random_id=1
+            peer=types.InputPeerSelf(), media=media, message="", random_id=random_id
         )
     )
-    return sent_message(answer, 1)
+    return sent_message(answer, random_id)
 
 
 async def telethon(server: ServerProcess, source: Path, size: int, dest: Path) -> Row:
@@ -190,6 +204,49 @@ async def telethon(server: ServerProcess, source: Path, size: int, dest: Path) -
     return row
 
 
+async def service_row(work: Path, size: int, in_flight: int) -> tuple[float, float]:
+    """save_part of ``size`` bytes in 512 KiB parts, ``in_flight`` at once: (MB/s, CPU s)."""
+    from tgserver.media import BlobStore, MasterKey, MediaService, SqliteMediaStore
+
+    part_size = 512 * 1024
+    parts = -(-size // part_size)
+    data = os.urandom(part_size)
+    with tempfile.TemporaryDirectory(dir=work) as tmp:
+        store = await SqliteMediaStore.open(Path(tmp) / "media.sqlite3")
+        media = MediaService(store, BlobStore(f"{tmp}/blobs"), MasterKey.generate(), dc_id=2)
+        slots = trio.Semaphore(in_flight)
+
+        async def one(part: int) -> None:
+            try:
+                await media.save_part(1, 1, part, data, total=parts)
+            finally:
+                slots.release()
+
+        cpu = time.process_time()
+        start = time.perf_counter()
+        async with trio.open_nursery() as nursery:
+            for part in range(parts):
+                await slots.acquire()
+                nursery.start_soon(one, part)
+        wall = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        await store.aclose()
+    return parts * part_size / wall / 1e6, cpu
+
+
+def run_service(args: argparse.Namespace) -> None:
+    """The ``--service`` table."""
+    size = args.size_mib * MIB
+    print(f"service alone: {size:,} bytes in 512 KiB parts, SQLite + local folder", flush=True)
+    print("| parts in flight | save_part MB/s | CPU s |")
+    print("| --------------: | -------------: | ----: |")
+    with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp:
+        for _ in range(args.repeat):
+            for in_flight in args.parts_in_flight:
+                mb_s, cpu = trio.run(service_row, Path(tmp), size, in_flight)
+                print(f"| {in_flight:>15} | {mb_s:>14,.0f} | {cpu:>5.1f} |", flush=True)
+
+
 HEADER = ["client", "upload MB/s", "server CPU s", "download MB/s", "server CPU s", "bytes equal"]
 
 
@@ -207,10 +264,17 @@ def main() -> None:
     """Write the file, run both clients against one server, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024, help="file size in MiB")
-    parser.add_argument("--parts-in-flight", type=int, default=8, help="tgcore upload parts")
+    parser.add_argument(
+        "--parts-in-flight", type=int, nargs="+", default=[8], help="tgcore upload parts (rows)"
+    )
     parser.add_argument("--parallel", type=int, default=4, help="tgcore getFile requests")
     parser.add_argument("--no-telethon", action="store_true", help="skip the Telethon row")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of every row")
+    parser.add_argument("--service", action="store_true", help="the server's storage path alone")
     args = parser.parse_args()
+    if args.service:
+        run_service(args)
+        return
 
     print(f"raw AES-256-CBC (pycryptodome): {aes_cbc_mb_s():,.0f} MB/s", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp:
@@ -222,17 +286,19 @@ def main() -> None:
         server = ServerProcess(work)
         rows: list[Row] = []
         try:
-            dest = work / "ours.bin"
-            row = trio.run(ours, server, source, size, dest, args)
-            row.ok = sha256_file(dest) == expected
-            dest.unlink()
-            rows.append(row)
-            if not args.no_telethon:
-                dest = work / "telethon.bin"
-                row = asyncio.run(telethon(server, source, size, dest))
-                row.ok = sha256_file(dest) == expected
-                dest.unlink()
-                rows.append(row)
+            for _ in range(args.repeat):
+                for in_flight in args.parts_in_flight:
+                    dest = work / "ours.bin"
+                    row = trio.run(ours, server, source, size, dest, args, in_flight)
+                    row.ok = sha256_file(dest) == expected
+                    dest.unlink()
+                    rows.append(row)
+                if not args.no_telethon:
+                    dest = work / "telethon.bin"
+                    row = asyncio.run(telethon(server, source, size, dest))
+                    row.ok = sha256_file(dest) == expected
+                    dest.unlink()
+                    rows.append(row)
             print(f"server RSS after: {server.rss_kib() / 1024:,.0f} MiB", flush=True)
         finally:
             server.stop()

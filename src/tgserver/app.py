@@ -52,7 +52,7 @@ from tgserver.rpc.handlers import (
     register_media_handlers,
 )
 from tgserver.rpc.handlers.chats import CreateChannel
-from tgserver.services import AccountServices, BotServices, MessagingServices
+from tgserver.services import AccountServices, BotLimits, BotServices, MessagingServices
 from tgserver.services.channels import ChannelServices
 from tgserver.services.chats_bundle import ChatServices
 from tgserver.sms_config import sms_provider
@@ -341,7 +341,12 @@ async def serve(
         )
         # Bots: the Bot API's HTTP listener, update queues and webhooks, and the MTProto
         # side of bot features.
-        bots = BotServices.create(messaging, bot_store, chats=chat_services)
+        bots = BotServices.create(
+            messaging,
+            bot_store,
+            chats=chat_services,
+            limits=None if config.bot_rate_limits else BotLimits.off(),
+        )
         register_bot_handlers(dispatcher, bots)
         bot_api = BotApi(bots, media)
         bot_listeners: list[trio.SocketListener] = []
@@ -371,6 +376,8 @@ async def serve(
             bots=bots,
         )
         async with trio.open_nursery() as nursery:
+            # Pushes go straight onto connections; slow ones get a task in here.
+            await nursery.start(online.run)
             await nursery.start(gateway.serve, listeners, ws_listeners)
             await nursery.start(media.run_sweeper, sweep_interval(media.upload_ttl))
             if bot_listeners:

@@ -208,6 +208,10 @@ class ServerConfig:
     """TCP port of the Bot API (HTTP/1.1 and HTTP/2); 0 picks a free port, ``None`` turns the
     Bot API off. Default 8081, or a free port when :attr:`port` is 0 (tests, embedding)."""
 
+    bot_rate_limits: bool = attrs.field(default=True, validator=_check_bool)
+    """Whether bots are held to Telegram's send rates (about 30 messages a second, 20 per 3 s
+    in one chat; over them: 429 ``retry after N``). Turn off for benchmarks and load tests."""
+
     dc_id: int = attrs.field(default=2, validator=_check_int(1, 32767))
     """The data-center id this server claims (in ``help.getConfig`` and the handshake)."""
 
@@ -389,7 +393,7 @@ def _parse_env(name: str, text: str) -> Any:
     if name in _OPTIONAL and not text.strip():
         return None
     match name:
-        case "test_numbers":
+        case "test_numbers" | "bot_rate_limits":
             flag = text.strip().lower()
             if flag not in _TRUE + _FALSE:
                 raise ConfigError(f"expected true or false, got {text!r}")

@@ -13,7 +13,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import trio
@@ -218,19 +217,15 @@ def test_an_interrupted_upload_resumes(server: ServerInfo, tmp_path: Path) -> No
         return state.acked_parts
 
     acked = trio.run(interrupted_upload)
-    assert media_info(server) is not None
-    before = media_info(server).parts_accepted
+    media = server.media
+    assert media is not None
+    before = media.parts_accepted
     result = cli("upload", str(path), "--to", "me", "--parallel", "2")
     assert f"({len(data)} bytes)" in result.output
-    sent_again = media_info(server).parts_accepted - before
+    sent_again = media.parts_accepted - before
     # Only the parts without an acknowledgment went out (plus at most the 2 that were in
     # flight when the first process stopped, should the server finish them only now).
     assert 25 - acked <= sent_again <= 25 - acked + 2
     out = tmp_path / "movie.out"
     cli("download", "me", str(last_id(cli, "me", "movie.bin")), str(out))
     assert out.read_bytes() == data
-
-
-def media_info(info: ServerInfo) -> Any:
-    """The server's media service (its counters)."""
-    return info.media

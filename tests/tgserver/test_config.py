@@ -21,6 +21,7 @@ ENV_CASES: list[tuple[str, str, Any, str]] = [
     ("port", "9443", 9443, "9443"),
     ("ws_port", "9444", 9444, "9444"),
     ("bot_api_port", "9081", 9081, "9081"),
+    ("bot_rate_limits", "no", False, "false"),
     ("dc_id", "4", 4, "4"),
     ("idle_timeout", "12.5", 12.5, "12.5"),
     ("handshake_timeout", "7", 7.0, "7"),

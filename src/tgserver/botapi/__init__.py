@@ -10,7 +10,7 @@ empty bodies) to the methods in :mod:`tgserver.botapi.methods`, serves stored fi
 from __future__ import annotations
 
 from tgserver.botapi.app import BotApi
-from tgserver.botapi.client import WebhookHttpError, post
+from tgserver.botapi.client import WebhookHttpError, WebhookResponse, post
 from tgserver.botapi.context import ApiContext, Call, guarded
 from tgserver.botapi.downloads import CHUNK, file_response, parse_range
 from tgserver.botapi.entities import (
@@ -50,6 +50,7 @@ __all__ = [
     "UploadedFile",
     "WebhookDelivery",
     "WebhookHttpError",
+    "WebhookResponse",
     "bad_request",
     "chat_json",
     "command_entities",

@@ -19,7 +19,7 @@ from tgserver.botapi.fileids import FileIds
 from tgserver.botapi.http import HttpLimits, HttpRequest, HttpResponse, serve_http
 from tgserver.botapi.methods import METHODS
 from tgserver.botapi.methods.files import parse_file_path
-from tgserver.botapi.params import parse_params
+from tgserver.botapi.params import Params, parse_params
 from tgserver.botapi.render import Renderer
 from tgserver.botapi.webhook import WebhookDelivery
 from tgserver.media import MediaService
@@ -67,7 +67,9 @@ class BotApi:
             services.messaging.messages.store,
             services.bots.chats.chats.store if services.bots.chats is not None else None,
         )
-        self.webhooks = WebhookDelivery(services, renderer, first_backoff=webhook_backoff)
+        self.webhooks = WebhookDelivery(
+            services, renderer, first_backoff=webhook_backoff, on_reply=self.run_reply
+        )
         self.ctx = ApiContext(
             services=services,
             media=media,
@@ -115,6 +117,19 @@ class BotApi:
             return HttpResponse.json(200, {"ok": True, "result": result})
         except BotApiError as error:
             return _error_response(error)
+
+    async def run_reply(self, bot_id: int, value: dict[str, Any]) -> Any:
+        """Run the method a webhook answered an update with (``{"method": name, ...}``).
+
+        Raises:
+            BotApiError: an unknown method or its error.
+        """
+        bot = await self.ctx.services.bots.store.get_bot(bot_id)
+        implementation = METHODS.get(str(value.get("method", "")).lower())
+        if bot is None or implementation is None:
+            raise _NOT_FOUND
+        params = {k: v for k, v in value.items() if k != "method"}
+        return await self._invoke(implementation, Call(self.ctx, bot, Params(params)))
 
     async def _bot(self, token: str) -> BotRecord:
         try:

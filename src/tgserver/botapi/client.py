@@ -6,12 +6,22 @@ import ssl
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+import attrs
 import h11
 import trio
 
-__all__ = ["WebhookHttpError", "post"]
+__all__ = ["WebhookHttpError", "WebhookResponse", "post"]
 
 _MAX_RESPONSE = 1024 * 1024
+
+
+@attrs.frozen
+class WebhookResponse:
+    """What a webhook answered: status, Content-Type and body."""
+
+    status: int
+    content_type: str = ""
+    body: bytes = b""
 
 
 class WebhookHttpError(Exception):
@@ -25,8 +35,8 @@ async def post(
     *,
     deadline: float = 30.0,
     connect_to: str = "",
-) -> int:
-    """POST ``body`` to ``url``; the response status.
+) -> WebhookResponse:
+    """POST ``body`` to ``url``; the response (its body up to 1 MB).
 
     Raises:
         WebhookHttpError: no response (refused, timed out, not HTTP ...).
@@ -59,6 +69,9 @@ async def post(
                 await stream.send_all(conn.send(request) + conn.send(h11.Data(data=body)))
                 await stream.send_all(conn.send(h11.EndOfMessage()) or b"")
                 received = 0
+                status = 0
+                content_type = ""
+                answer = bytearray()
                 while True:
                     event = conn.next_event()
                     if event is h11.NEED_DATA:
@@ -69,9 +82,16 @@ async def post(
                         conn.receive_data(bytes(data))
                         continue
                     if isinstance(event, h11.Response):
-                        return int(event.status_code)
-                    if isinstance(event, h11.ConnectionClosed):
-                        raise WebhookHttpError("the connection was closed without a response")
+                        status = int(event.status_code)
+                        for name, value in event.headers:
+                            if name.lower() == b"content-type":
+                                content_type = value.decode("latin-1")
+                    elif isinstance(event, h11.Data):
+                        answer += event.data
+                    elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                        if not status:
+                            raise WebhookHttpError("the connection was closed without a response")
+                        return WebhookResponse(status, content_type, bytes(answer))
             finally:
                 await trio.aclose_forcefully(stream)
     except trio.TooSlowError:

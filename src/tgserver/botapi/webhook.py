@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Final
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
 
 import trio
 
-from tgserver.botapi.client import WebhookHttpError, post
+from tgserver.botapi.client import WebhookHttpError, WebhookResponse, post
 from tgserver.botapi.render import Renderer
 from tgserver.services.bots_bundle import BotServices
 
@@ -35,6 +36,7 @@ class WebhookDelivery:
         renderer: Update JSON.
         first_backoff: Seconds before the first retry (doubling up to :data:`MAX_BACKOFF`).
         timeout: Seconds one delivery may take.
+        on_reply: Runs a method a webhook answered with (``(bot_id, {"method": ...})``).
     """
 
     def __init__(
@@ -44,7 +46,9 @@ class WebhookDelivery:
         *,
         first_backoff: float = 1.0,
         timeout: float = 30.0,
+        on_reply: Callable[[int, dict[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
+        self._on_reply = on_reply
         self._services = services
         self._renderer = renderer
         self._first_backoff = first_backoff
@@ -53,6 +57,21 @@ class WebhookDelivery:
         self._nursery: trio.Nursery | None = None
         #: Updates delivered so far (tests, metrics).
         self.delivered = 0
+
+    async def _reply(self, bot_id: int, response: WebhookResponse) -> None:
+        # Telegram runs a method the webhook answered with ({"method": ..., params}); its
+        # outcome goes nowhere, so a failure is only logged.
+        if self._on_reply is None or not response.content_type.startswith("application/json"):
+            return
+        try:
+            value = json.loads(response.body)
+        except ValueError:
+            return
+        if isinstance(value, dict) and isinstance(value.get("method"), str):
+            try:
+                await self._on_reply(bot_id, value)
+            except Exception:
+                log.info("the method a webhook of bot %d answered with failed", bot_id)
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Deliver for every bot with a webhook, until cancelled."""
@@ -116,20 +135,21 @@ class WebhookDelivery:
             body = json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode()
             error = ""
             try:
-                status = await post(
+                response = await post(
                     webhook.url,
                     body,
                     headers,
                     deadline=self._timeout,
                     connect_to=webhook.ip_address,
                 )
-                if not 200 <= status < 300:
-                    error = f"Wrong response from the webhook: {status}"
+                if not 200 <= response.status < 300:
+                    error = f"Wrong response from the webhook: {response.status}"
             except WebhookHttpError as exc:
                 error = str(exc)
             if not error:
                 await services.updates.confirm(bot_id, item.update_id)
                 self.delivered += 1
+                await self._reply(bot_id, response)
                 backoff = self._first_backoff
                 continue
             await store.set_webhook_error(bot_id, services.bots.now(), error)

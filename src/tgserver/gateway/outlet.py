@@ -74,6 +74,23 @@ class Outlet:
             return False
         return True
 
+    def send_nowait(self, item: Outgoing) -> bool | None:
+        """Queue ``item`` if there is room now: True if queued, False if the connection is
+        closed (the item is dropped), None if the queue is full (nothing was queued).
+
+        Never yields, so a fan-out can queue thousands of updates without a task each. Order
+        is kept: while producers wait in :meth:`send` the queue is full, so this fails.
+        """
+        if self._closed:
+            return False
+        try:
+            self._send.send_nowait(item)
+        except trio.WouldBlock:
+            return None
+        except (trio.ClosedResourceError, trio.BrokenResourceError):
+            return False
+        return True
+
     def close(self) -> None:
         """Take no more items; the writer sends what is queued and stops."""
         self._closed = True

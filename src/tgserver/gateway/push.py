@@ -7,6 +7,13 @@ here it is subscribed on the event bus; an event is rendered once per user (the 
 access hashes) and pushed to every live session of the user's keys except the one whose
 request caused it. Sessions without a live connection get nothing: they catch up with
 ``updates.getDifference``.
+
+A push is encrypted and queued on the session's connection right away, in the publishing
+task, when the connection's queue has room (:meth:`Outlet.send_nowait`): a post to 5,000
+online members then costs no task per session. A session whose queue is full (a slow reader)
+gets a task of its own (in :meth:`OnlineIndex.run`'s nursery) that waits for room, and its
+later pushes wait in the session behind it, so nothing overtakes. Without :meth:`run` every
+push is flushed by a task of the gateway's (``Gateway.start_flush``).
 """
 
 from __future__ import annotations
@@ -15,8 +22,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
+import trio
+
 from tgcore.errors import LocalProtocolError
 from tgserver.bus import EventBus, Subscription
+from tgserver.gateway.outlet import Outlet
 from tgserver.gateway.sessions import SessionLink
 from tgserver.rpc import UserLookup
 
@@ -54,6 +64,9 @@ class OnlineIndex:
         self._presence: list[tuple[Callable[[int], Awaitable[None]], Callable[[int], None]]] = []
         #: Updates pushed so far (tests, metrics).
         self.pushed = 0
+        self._nursery: trio.Nursery | None = None
+        # Sessions whose connection was full: payloads a task is waiting to queue, in order.
+        self._backlogs: dict[SessionLink, list[bytes]] = {}
 
     def add_presence_listener(
         self, online: Callable[[int], Awaitable[None]], offline: Callable[[int], None]
@@ -65,6 +78,17 @@ class OnlineIndex:
     def attach(self, gateway: Gateway) -> None:
         """Push through ``gateway`` (its sessions and nursery)."""
         self._gateway = gateway
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Queue pushes on connections directly, keeping the tasks of slow sessions here,
+        until cancelled (``app.serve`` starts it next to the gateway)."""
+        async with trio.open_nursery() as nursery:
+            self._nursery = nursery
+            try:
+                task_status.started()
+                await trio.sleep_forever()
+            finally:
+                self._nursery = None
 
     def keys_of(self, user_id: int) -> frozenset[int]:
         """The auth keys known to be logged in to ``user_id``."""
@@ -121,11 +145,7 @@ class OnlineIndex:
                 ):
                     continue
                 link = gateway.sessions.get(session)
-                if (
-                    link is not None
-                    and link.live_outlet is not None
-                    and link.calls.wants_updates
-                ):
+                if link is not None and link.live_outlet is not None and link.calls.wants_updates:
                     targets.append((key_id, link))
         if not targets:
             return
@@ -146,6 +166,9 @@ class OnlineIndex:
                 log.exception("cannot push to a session of user %d", user_id)
                 continue
             self.pushed += 1
+            if self._nursery is not None:
+                self._send_now(link)
+                continue
             try:
                 gateway.start_flush(link)
             except (RuntimeError, LocalProtocolError):
@@ -153,3 +176,37 @@ class OnlineIndex:
                 # that is away.
                 log.debug("gateway stopped; update for user %d not flushed", user_id)
                 return
+
+    def _send_now(self, link: SessionLink) -> None:
+        """Encrypt what ``link``'s session has queued and queue it on its connection without
+        waiting; what does not fit goes to a task that waits for room."""
+        if link in self._backlogs:
+            return  # its task sends what the session holds once the backlog is out
+        outlet = link.live_outlet
+        if outlet is None:
+            return
+        payloads = link.session.data_to_send()
+        for index, payload in enumerate(payloads):
+            queued = outlet.send_nowait(payload)
+            if queued is None:
+                self._backlogs[link] = payloads[index:]
+                nursery = self._nursery
+                assert nursery is not None
+                nursery.start_soon(self._send_backlog, link, outlet)
+                return
+            if not queued:
+                return  # the connection closed: as Gateway.flush, the rest is dropped
+
+    async def _send_backlog(self, link: SessionLink, outlet: Outlet) -> None:
+        try:
+            payloads = self._backlogs[link]
+            while payloads:
+                for payload in payloads:
+                    if not await outlet.send(payload):
+                        return
+                # Pushed meanwhile, they waited in the session: send them too, in order.
+                payloads = link.session.data_to_send() if link.outlet is outlet else []
+        except LocalProtocolError:
+            log.debug("cannot flush a slow session", exc_info=True)
+        finally:
+            del self._backlogs[link]

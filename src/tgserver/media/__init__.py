@@ -21,6 +21,10 @@ from tgserver.media.crypto import (
     open_part,
     seal_part,
 )
+from tgserver.media.dirsync import (
+    DirectorySync,
+    fsync_directory,
+)
 from tgserver.media.errors import (
     FILE_PART_EMPTY,
     FILE_PART_INVALID,
@@ -48,6 +52,14 @@ from tgserver.media.files import (
 )
 from tgserver.media.gate import (
     UploadGate,
+)
+from tgserver.media.groupcommit import (
+    GroupCommit,
+)
+from tgserver.media.ledger import (
+    DEFAULT_LEDGERS,
+    LedgerCache,
+    PartLedger,
 )
 from tgserver.media.photos import (
     MAX_PHOTO_PIXELS,
@@ -110,7 +122,9 @@ __all__ = [
     "BlobStore",
     "CHUNK_SIZE",
     "DEFAULT_BLOB_THREADS",
+    "DEFAULT_LEDGERS",
     "DEFAULT_MIME_TYPE",
+    "DirectorySync",
     "EncryptedFiles",
     "FILE_PARTS_INVALID",
     "FILE_PART_EMPTY",
@@ -119,11 +133,13 @@ __all__ = [
     "FILE_PART_SIZE_INVALID",
     "FILE_PART_TOO_BIG",
     "FILE_REFERENCE_EXPIRED",
+    "GroupCommit",
     "IMAGE_PROCESS_FAILED",
     "IMAGE_THREADS",
     "KEY_SIZE",
     "LIMIT_INVALID",
     "LOCATION_INVALID",
+    "LedgerCache",
     "MASTER_KEY_FILE",
     "MAX_FILE_SIZE",
     "MAX_PARTS",
@@ -146,6 +162,7 @@ __all__ = [
     "OFFSET_INVALID",
     "PHOTO_BOXES",
     "PHOTO_INVALID_DIMENSIONS",
+    "PartLedger",
     "PhotoVariant",
     "SCHEMA_VERSION",
     "SqliteMediaStore",
@@ -165,6 +182,7 @@ __all__ = [
     "file_part_missing",
     "file_reference_for",
     "file_type",
+    "fsync_directory",
     "is_regular_part_size",
     "make_variants",
     "media_error",

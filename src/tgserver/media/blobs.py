@@ -16,16 +16,19 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Sequence
-from typing import Any, Final
+from collections.abc import Callable, Sequence
+from typing import Any, Final, TypeVar
 
 import fsspec  # type: ignore[import-untyped]
 import trio
 from fsspec.implementations.local import LocalFileSystem  # type: ignore[import-untyped]
 
 from tgcore.errors import StorageError
+from tgserver.media.dirsync import DirectorySync
 
 __all__ = ["DEFAULT_BLOB_THREADS", "BlobStore", "new_blob_id"]
+
+T = TypeVar("T")
 
 #: Worker threads one blob store uses at most.
 DEFAULT_BLOB_THREADS: Final = 8
@@ -62,6 +65,7 @@ class BlobStore:
         self._root = str(root).rstrip("/")
         self._local = isinstance(fs, LocalFileSystem)
         self._limiter = trio.CapacityLimiter(threads)
+        self._dirs = DirectorySync(self._root)
 
     def __repr__(self) -> str:
         return f"BlobStore({self.url!r})"
@@ -86,12 +90,13 @@ class BlobStore:
 
         return await trio.to_thread.run_sync(call, limiter=self._limiter)
 
-    def _write_sync(self, path: str, data: bytes) -> None:
+    def _write_sync(self, path: str, make: Callable[[], bytes]) -> None:
+        data = make()
         if not self._local:
             self._fs.pipe_file(path, data)
             return
         directory = os.path.dirname(path)
-        os.makedirs(directory, exist_ok=True)
+        self._dirs.ensure(directory)
         tmp = f"{path}.{secrets.token_hex(6)}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -106,12 +111,9 @@ class BlobStore:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-        # The rename itself must survive a crash too.
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        # The rename itself must survive a crash too: the directory is flushed after it,
+        # by this thread or by one flushing the same directory for a later rename.
+        self._dirs.sync(directory)
 
     async def write(self, blob_id: str, part: int, data: bytes) -> None:
         """Store ``data`` as part ``part`` of ``blob_id`` (replacing it); durable on return.
@@ -119,7 +121,18 @@ class BlobStore:
         Raises:
             StorageError: the storage failed.
         """
-        await self._run("write", self._write_sync, self.path(blob_id, part), data)
+        await self.write_from(blob_id, part, lambda: data)
+
+    async def write_from(self, blob_id: str, part: int, make: Callable[[], bytes]) -> None:
+        """Store what ``make()`` returns as part ``part`` of ``blob_id``; durable on return.
+
+        ``make`` runs in the worker thread, before the write: CPU work such as encryption
+        (pycryptodome releases the GIL) stays off the Trio thread and runs in parallel.
+
+        Raises:
+            StorageError: the storage failed, or ``make`` raised.
+        """
+        await self._run("write", self._write_sync, self.path(blob_id, part), make)
 
     async def read(self, blob_id: str, part: int) -> bytes:
         """Part ``part`` of ``blob_id``.
@@ -127,12 +140,25 @@ class BlobStore:
         Raises:
             StorageError: it does not exist or the storage failed.
         """
+        return await self.read_then(blob_id, part, bytes)
+
+    async def read_then(self, blob_id: str, part: int, then: Callable[[bytes], T]) -> T:
+        """``then(part ``part`` of ``blob_id``)``, computed in the worker thread (decryption
+        off the Trio thread).
+
+        Raises:
+            StorageError: the part does not exist, the storage failed, or ``then`` raised.
+        """
         path = self.path(blob_id, part)
+
+        def read() -> T:
+            return then(self._fs.cat_file(path))
+
         try:
-            data: bytes = await self._run("read", self._fs.cat_file, path)
+            found: T = await self._run("read", read)
         except FileNotFoundError:
             raise StorageError(f"media storage: part {part} of {blob_id} is missing") from None
-        return data
+        return found
 
     def _delete_sync(self, blob_id: str, parts: Sequence[int]) -> None:
         paths = [self.path(blob_id, part) for part in parts]

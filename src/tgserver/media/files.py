@@ -9,7 +9,7 @@ byte range back, touching only the parts the range covers.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -24,6 +24,11 @@ __all__ = ["CHUNK_SIZE", "EncryptedFiles"]
 
 #: The part size of files stored from the server side (Telegram's largest part).
 CHUNK_SIZE: Final = MAX_PART_SIZE
+
+
+def _sealer(file_key: bytes, blob_id: str, part: int, data: bytes) -> Callable[[], bytes]:
+    """Sealing of one part, to run in a worker thread."""
+    return lambda: seal_part(file_key, blob_id, part, data)
 
 
 class EncryptedFiles:
@@ -44,9 +49,17 @@ class EncryptedFiles:
         return blob_id, self._master.wrap(new_file_key(), blob_id)
 
     async def write_part(self, blob_id: str, wrapped_key: bytes, part: int, data: bytes) -> None:
-        """Seal and store part ``part`` of the file ``blob_id``; durable on return."""
-        file_key = self._master.unwrap(wrapped_key, blob_id)
-        await self.blobs.write(blob_id, part, seal_part(file_key, blob_id, part, data))
+        """Seal and store part ``part`` of the file ``blob_id``; durable on return.
+
+        The key is unwrapped and the part sealed in the blob store's worker thread: AES-GCM
+        of 512 KB is ~0.4 ms of CPU that would otherwise stall every connection.
+        """
+
+        def sealed() -> bytes:
+            file_key = self._master.unwrap(wrapped_key, blob_id)
+            return seal_part(file_key, blob_id, part, data)
+
+        await self.blobs.write_from(blob_id, part, sealed)
 
     async def write(
         self, data: bytes, variant: str = "", width: int = 0, height: int = 0
@@ -58,7 +71,7 @@ class EncryptedFiles:
         async with trio.open_nursery() as nursery:
             for index, chunk in enumerate(chunks):
                 nursery.start_soon(
-                    self.blobs.write, blob_id, index, seal_part(file_key, blob_id, index, chunk)
+                    self.blobs.write_from, blob_id, index, _sealer(file_key, blob_id, index, chunk)
                 )
         return StoredFile(
             variant=variant,
@@ -80,7 +93,9 @@ class EncryptedFiles:
         with await trio.to_thread.run_sync(path.open, "rb") as stream:
             while chunk := await trio.to_thread.run_sync(stream.read, CHUNK_SIZE):
                 digest.update(chunk)
-                await self.blobs.write(blob_id, parts, seal_part(file_key, blob_id, parts, chunk))
+                await self.blobs.write_from(
+                    blob_id, parts, _sealer(file_key, blob_id, parts, chunk)
+                )
                 size += len(chunk)
                 parts += 1
         stored = StoredFile(
@@ -99,9 +114,13 @@ class EncryptedFiles:
         Raises:
             StorageError: the part is missing or was tampered with.
         """
-        blob = await self.blobs.read(stored.blob_id, index)
-        file_key = self._master.unwrap(stored.wrapped_key, stored.blob_id)
-        return open_part(file_key, stored.blob_id, index, blob)
+
+        def opened(blob: bytes) -> bytes:
+            # In the blob store's worker thread, like sealing.
+            file_key = self._master.unwrap(stored.wrapped_key, stored.blob_id)
+            return open_part(file_key, stored.blob_id, index, blob)
+
+        return await self.blobs.read_then(stored.blob_id, index, opened)
 
     async def read_parts(self, stored: StoredFile, first: int, end: int) -> bytes:
         """Parts ``first`` .. ``end - 1`` of ``stored``, read concurrently, joined."""

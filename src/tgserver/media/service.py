@@ -34,9 +34,10 @@ from tgserver.media.errors import (
 )
 from tgserver.media.files import EncryptedFiles
 from tgserver.media.gate import UploadGate
+from tgserver.media.ledger import LedgerCache, PartLedger
 from tgserver.media.photos import make_variants
 from tgserver.media.records import MediaKind, MediaRecord, StoredFile, UploadRecord
-from tgserver.media.rules import check_complete, check_consistent, check_part
+from tgserver.media.rules import check_complete, check_part
 from tgserver.media.store import MediaStore
 from tgserver.media.tlmedia import (
     check_access,
@@ -135,6 +136,7 @@ class MediaService:
         self.parts_accepted = 0
         self._clock = clock
         self._gate = UploadGate()
+        self._ledgers = LedgerCache()
         # Image decoding is CPU work: at most this many photos at once, whatever the load.
         self._images = trio.CapacityLimiter(IMAGE_THREADS)
 
@@ -163,41 +165,55 @@ class MediaService:
         """
         check_part(part, len(data), total)
         key = (owner_id, file_id)
+        size = len(data)
         async with self._gate.writing(key) as allowed:
             if not allowed:
                 raise media_error(FILE_PARTS_INVALID)
-            upload = await self.store.get_upload(owner_id, file_id)
-            if upload is not None:
-                self._check_against(upload, part, len(data), total)
-            else:
-                now = self.now()
-                blob_id, wrapped_key = self.files.new_file()
-                upload = await self.store.open_upload(
-                    UploadRecord(
-                        owner_id=owner_id,
-                        file_id=file_id,
-                        blob_id=blob_id,
-                        wrapped_key=wrapped_key,
-                        big=total is not None,
-                        total=total,
-                        created=now,
-                        updated=now,
-                    )
-                )
-                # Another connection may have opened it first: check against what it stored.
-                self._check_against(upload, part, len(data), total)
-            await self.files.write_part(upload.blob_id, upload.wrapped_key, part, data)
-            if not await self.store.put_part(owner_id, file_id, part, len(data), self.now()):
+            ledger = await self._ledger(owner_id, file_id, total)
+            ledger.check(part, size, total)
+            # Counted from here on, so parts of this file in flight are checked together.
+            ledger.reserve(part, size)
+            upload = ledger.upload
+            try:
+                await self.files.write_part(upload.blob_id, upload.wrapped_key, part, data)
+                stored = await self.store.put_part(owner_id, file_id, part, size, self.now())
+            except BaseException:
+                ledger.release(part, size)
+                raise
+            if not stored:
                 # Swept meanwhile: the part has nowhere to belong.
+                ledger.release(part, size)
+                self._ledgers.drop(key)
                 await self.blobs.delete(upload.blob_id, [part])
                 raise media_error(FILE_PARTS_INVALID)
+            ledger.stored_part(part, size)
             self.parts_accepted += 1
 
-    @staticmethod
-    def _check_against(upload: UploadRecord, part: int, size: int, total: int | None) -> None:
-        if upload.big != (total is not None) or upload.total != total:
-            raise media_error(FILE_PARTS_INVALID)
-        check_consistent({**upload.parts, part: size}, total)
+    async def _ledger(self, owner_id: int, file_id: int, total: int | None) -> PartLedger:
+        """The ledger of an upload: cached, else read from the store, else a new upload."""
+        key = (owner_id, file_id)
+        ledger = self._ledgers.get(key)
+        if ledger is not None:
+            return ledger
+        upload = await self.store.get_upload(owner_id, file_id)
+        if upload is None:
+            now = self.now()
+            blob_id, wrapped_key = self.files.new_file()
+            # Another connection may open it first: open_upload returns what was stored.
+            upload = await self.store.open_upload(
+                UploadRecord(
+                    owner_id=owner_id,
+                    file_id=file_id,
+                    blob_id=blob_id,
+                    wrapped_key=wrapped_key,
+                    big=total is not None,
+                    total=total,
+                    created=now,
+                    updated=now,
+                )
+            )
+        # A concurrent first part may have cached one meanwhile: every writer shares it.
+        return self._ledgers.add(key, PartLedger(upload))
 
     async def _finished_upload(
         self, owner_id: int, input_file: types.TypeInputFile
@@ -249,9 +265,12 @@ class MediaService:
             RpcError: ``FILE_PART_<n>_MISSING``, ``FILE_PARTS_INVALID``,
                 ``MD5_CHECKSUM_INVALID``, ``FILE_PART_SIZE_CHANGED``, ``MEDIA_INVALID``.
         """
-        async with self._gate.finishing((owner_id, getattr(input_file, "id", 0))) as alone:
+        key = (owner_id, getattr(input_file, "id", 0))
+        async with self._gate.finishing(key) as alone:
             if not alone:
                 raise media_error(FILE_PARTS_INVALID)
+            # No part is being written now; a later one rereads the store.
+            self._ledgers.drop(key)
             upload, stored, md5 = await self._finished_upload(owner_id, input_file)
             thumbs = await self._thumbnail(owner_id, thumb) if thumb is not None else []
             kept, name = clean_attributes(attributes, getattr(input_file, "name", ""))
@@ -279,6 +298,7 @@ class MediaService:
         async with self._gate.finishing((owner_id, thumb.id)) as alone:
             if not alone:
                 return []
+            self._ledgers.drop((owner_id, thumb.id))
             try:
                 upload, stored, _ = await self._finished_upload(owner_id, thumb)
             except TgError:
@@ -309,9 +329,12 @@ class MediaService:
             RpcError: as :meth:`document_from_upload`, and ``IMAGE_PROCESS_FAILED`` /
                 ``PHOTO_INVALID_DIMENSIONS`` (the upload is then discarded).
         """
-        async with self._gate.finishing((owner_id, getattr(input_file, "id", 0))) as alone:
+        key = (owner_id, getattr(input_file, "id", 0))
+        async with self._gate.finishing(key) as alone:
             if not alone:
                 raise media_error(FILE_PARTS_INVALID)
+            # No part is being written now; a later one rereads the store.
+            self._ledgers.drop(key)
             upload, stored, _ = await self._finished_upload(owner_id, input_file)
             try:
                 if stored.size > MAX_PHOTO_SIZE:
@@ -330,6 +353,7 @@ class MediaService:
             return record
 
     async def _discard(self, upload: UploadRecord) -> None:
+        self._ledgers.drop((upload.owner_id, upload.file_id))
         if await self.store.finish_upload(upload.owner_id, upload.file_id):
             await self.blobs.delete_all(upload.blob_id)
 

@@ -2,7 +2,8 @@
 
 Runs on :class:`~tgserver.store.database.SqliteDatabase`: the standard ``sqlite3`` module on a
 worker thread, one statement batch at a time, WAL mode, ``synchronous = FULL`` so an
-acknowledged part is on disk. Only metadata is here, never file bytes.
+acknowledged part is on disk. Part rows are group-committed (:class:`GroupCommit`): the parts
+arriving while a commit runs share the next one. Only metadata is here, never file bytes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Final, Self
 
+from tgserver.media.groupcommit import GroupCommit
 from tgserver.media.records import MediaKind, MediaRecord, StoredFile, UploadRecord
 from tgserver.store.database import SqliteDatabase
 
@@ -149,6 +151,8 @@ class SqliteMediaStore:
     def __init__(self, db: SqliteDatabase) -> None:
         """Use :meth:`open`."""
         self._db = db
+        #: Part rows are group-committed (see :mod:`tgserver.media.groupcommit`).
+        self.part_commits = GroupCommit(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Self:
@@ -197,7 +201,7 @@ class SqliteMediaStore:
         return await self._db.read(lambda conn: _get_upload(conn, owner_id, file_id))
 
     async def put_part(self, owner_id: int, file_id: int, part: int, size: int, now: float) -> bool:
-        """See :meth:`MediaStore.put_part`."""
+        """See :meth:`MediaStore.put_part`. Parts arriving together share one commit."""
 
         def run(conn: sqlite3.Connection) -> bool:
             changed = conn.execute(
@@ -213,7 +217,7 @@ class SqliteMediaStore:
             )
             return True
 
-        return await self._db.write(run)
+        return await self.part_commits.write(run)
 
     async def finish_upload(
         self, owner_id: int, file_id: int, media: MediaRecord | None = None

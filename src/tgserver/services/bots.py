@@ -93,12 +93,19 @@ class BotLimits:
         per_chat: Messages per ``chat_period`` to one chat.
         period: The overall window, in seconds.
         chat_period: The per-chat window, in seconds.
+        enabled: False: no limits at all.
     """
 
     per_bot: int = 30
     per_chat: int = 20
     period: float = 1.0
     chat_period: float = 3.0
+    enabled: bool = True
+
+    @classmethod
+    def off(cls) -> BotLimits:
+        """No limits at all (benchmarks, load tests)."""
+        return cls(enabled=False)
 
 
 class BotService:
@@ -275,6 +282,8 @@ class BotService:
             raise RpcError(403, BOT_BLOCKED)
 
     def _rate(self, bot_id: int, chat_id: int) -> None:
+        if not self.limits.enabled:
+            return
         # Check both before counting either: a refused message costs nothing.
         wait = max(self._per_bot.wait_time(bot_id), self._per_chat.wait_time((bot_id, chat_id)))
         if wait:

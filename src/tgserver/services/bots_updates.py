@@ -239,7 +239,8 @@ class BotUpdates:
         bot_id = bot.id
         if bot.webhook is not None:
             raise RpcError(409, WEBHOOK_ACTIVE)
-        if allowed_updates is not None:
+        if allowed_updates is not None and tuple(allowed_updates) != bot.allowed_updates:
+            # Frameworks send the same list with every poll: write only a change.
             await self._store.set_allowed_updates(bot_id, list(allowed_updates))
         # Tell an older poll of this bot to give up: it answers with the conflict.
         generation = self._polls.get(bot_id, 0) + 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 
+import httpx
 from PIL import Image
 
 from tests.tgserver.botapi.conftest import BotEnv
@@ -202,3 +203,22 @@ async def test_media_messages_from_users_reach_the_bot(env: BotEnv) -> None:
     assert json.dumps(copied).startswith('{"message_id"')
     seen = await env.last_seen_by(env.alice)
     assert seen.text == "new" and media_id_of(seen.media) == record.id
+
+
+async def test_upload_and_download_over_http2_with_flow_control(env: BotEnv) -> None:
+    await env.user_says(env.alice, "hi")
+    async with httpx.AsyncClient(http1=False, http2=True) as http2:
+        response = await http2.post(
+            env.url("sendDocument"),
+            data={"chat_id": str(env.alice.id)},
+            files={"document": ("big.bin", DATA, "application/octet-stream")},
+        )
+        assert response.http_version == "HTTP/2" and response.status_code == 200
+        sent = response.json()["result"]
+        file = await env.ok("getFile", file_id=sent["document"]["file_id"])
+        url = f"{env.base}/file/bot{env.bot.token}/{file['file_path']}"
+        # Far more than HTTP/2's initial 64 KB window: the server must wait for WINDOW_UPDATEs.
+        whole = await http2.get(url)
+        assert whole.http_version == "HTTP/2" and whole.content == DATA
+        part = await http2.get(url, headers={"range": "bytes=100000-299999"})
+        assert part.status_code == 206 and part.content == DATA[100000:300000]

@@ -3,8 +3,12 @@ chat actions, the errors of each, and rate limits."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.tgserver.botapi.conftest import BotEnv
 from tgcore.tl import types
+from tgserver.app import open_server
+from tgserver.config import ServerConfig
 from tgserver.rpc.handlers import decode_object, decode_objects
 from tgserver.services import BotLimits
 
@@ -289,3 +293,15 @@ async def test_too_many_requests(env: BotEnv) -> None:
     retry = body["parameters"]["retry_after"]
     assert body["description"] == f"Too Many Requests: retry after {retry}"
     assert 0 < retry <= 600 and response.headers["retry-after"] == str(retry)
+
+
+async def test_rate_limits_can_be_turned_off(tmp_path: Path) -> None:
+    config = ServerConfig(data_dir=tmp_path, port=0, bot_rate_limits=False)
+    async with open_server(config) as info:
+        assert info.bots is not None
+        assert info.bots.bots.limits == BotLimits.off()
+        bot = await info.bots.bots.create_bot("fast_bot")
+        user = await info.bots.messaging.accounts.users.register("15550005", "Dan")
+        await info.bots.messaging.messages.send(user.id, bot.id, "go")
+        for i in range(40):  # over both default limits
+            await info.bots.bots.send(bot.id, user.id, f"m{i}")

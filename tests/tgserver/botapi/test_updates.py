@@ -259,3 +259,25 @@ async def test_a_damaged_update_does_not_poison_the_batch(env: BotEnv) -> None:
     assert [u["message"]["text"] for u in updates] == ["before", "after"]
     assert updates[1]["update_id"] == updates[0]["update_id"] + 2
     assert await env.services.updates.pending_count(env.bot.id) == 2
+
+
+async def test_a_webhook_may_answer_with_a_method(env: BotEnv) -> None:
+    async def handler(request: HttpRequest) -> HttpResponse:
+        update = json.loads(request.body)
+        chat = update["message"]["chat"]["id"]
+        return HttpResponse.json(
+            200, {"method": "sendMessage", "chat_id": chat, "text": "answered"}
+        )
+
+    async with trio.open_nursery() as nursery:
+        listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+        await nursery.start(serve_http, listeners, handler)
+        port = listeners[0].socket.getsockname()[1]
+        assert await env.ok("setWebhook", url=f"http://127.0.0.1:{port}/") is True
+        await env.user_says(env.alice, "question")
+
+        async def answered() -> bool:
+            return bool((await env.last_seen_by(env.alice)).text == "answered")
+
+        await _eventually(answered)
+        nursery.cancel_scope.cancel()
