@@ -327,7 +327,8 @@ async def serve(
         # Channels: supergroups and broadcast channels (a pts per channel; posts reach the
         # online members through the channels' online index, the others pull differences).
         channels = ChannelServices.create(services, channel_store, bus=messaging.bus)
-        online.add_presence_listener(channels.online.user_online, channels.online.user_offline)
+        # (The gateway's presence hooks for channels.online are added with the bots below:
+        # bots stay "online" in their channels so their update feeders hear of posts.)
         channel_routes = register_channel_handlers(
             dispatcher, channels, messages=messages, updates=messages.updates, renderer=renderer
         )
@@ -345,8 +346,11 @@ async def serve(
             messaging,
             bot_store,
             chats=chat_services,
+            channels=channels,
             limits=None if config.bot_rate_limits else BotLimits.off(),
         )
+        assert bots.channel_feed is not None
+        online.add_presence_listener(channels.online.user_online, bots.channel_feed.user_offline)
         register_bot_handlers(dispatcher, bots)
         bot_api = BotApi(bots, media)
         bot_listeners: list[trio.SocketListener] = []

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -21,17 +22,30 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
 )
-from telethon import TelegramClient, errors, events
+from telethon import TelegramClient, errors
 from telethon.sessions import MemorySession
 from telethon.tl import functions, types
 
 from tests.interop.bot_support import TIMEOUT, bot_server, image_size, png_bytes
-from tests.interop.support import sign_up, telethon_client
+from tests.interop.support import connected, event_queue, next_event, sign_up, telethon_client
 from tgserver.app import ServerInfo
 from tgserver.config import ServerConfig
 from tgserver.store.bots import BotRecord
 
 DOCUMENT = bytes(range(256)) * 700 + b"tail"  # 179,204 bytes, several download chunks
+
+
+@asynccontextmanager
+async def _polling(dp: Dispatcher, bot: Bot) -> AsyncIterator[None]:
+    """The dispatcher long-polls in a task while the block runs; then it stops, and the
+    bot's HTTP session is closed."""
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=5))
+    try:
+        yield
+    finally:
+        await dp.stop_polling()
+        await asyncio.wait_for(polling, TIMEOUT)
+        await bot.session.close()
 
 
 @pytest.fixture
@@ -101,24 +115,15 @@ def test_aiogram_long_polling_bot_with_a_telethon_user(
         dp = _dispatcher(bot, seen)
         me = await bot.get_me()
         assert me.id == record.id and me.is_bot and me.username == "aiogram_test_bot"
-        polling = asyncio.create_task(
-            dp.start_polling(bot, handle_signals=False, polling_timeout=5)
-        )
         client = telethon_client(info)
-        await client.connect()
-        replies: asyncio.Queue[Any] = asyncio.Queue()
-
-        async def on_message(event: Any) -> None:
-            await replies.put(event.message)
-
-        client.add_event_handler(on_message, events.NewMessage(incoming=True))
-        try:
+        replies = event_queue(client)
+        async with _polling(dp, bot), connected(client):
             await sign_up(client, "9996621001", "Alice")
             peer = await client.get_input_entity("aiogram_test_bot")
             await client.get_dialogs()
 
             async def reply() -> Any:
-                return await asyncio.wait_for(replies.get(), TIMEOUT)
+                return (await next_event(replies, TIMEOUT)).message
 
             await client.send_message(peer, "/start")
             welcome = await reply()
@@ -155,11 +160,6 @@ def test_aiogram_long_polling_bot_with_a_telethon_user(
                     break
                 await asyncio.sleep(0.1)
             assert current.message == "Pressed!" and current.edit_date is not None
-        finally:
-            await dp.stop_polling()
-            await asyncio.wait_for(polling, TIMEOUT)
-            await bot.session.close()
-            await client.disconnect()
 
     asyncio.run(main())
 
@@ -206,32 +206,18 @@ def test_aiogram_bot_in_a_basic_group(served: tuple[ServerInfo, BotRecord]) -> N
             seen["chat"] = (message.chat.type, message.chat.title)
             await message.reply("pong")
 
-        polling = asyncio.create_task(
-            dp.start_polling(bot, handle_signals=False, polling_timeout=5)
-        )
         client = telethon_client(info)
-        await client.connect()
-        replies: asyncio.Queue[Any] = asyncio.Queue()
-
-        async def on_message(event: Any) -> None:
-            await replies.put(event.message)
-
-        client.add_event_handler(on_message, events.NewMessage(incoming=True))
-        try:
+        replies = event_queue(client)
+        async with _polling(dp, bot), connected(client):
             await sign_up(client, "9996621003", "Carol")
             bot_user = await client.get_input_entity("aiogram_test_bot")
             await client(functions.messages.CreateChatRequest(users=[bot_user], title="Crew"))
             dialogs = await client.get_dialogs()
             group = next(d for d in dialogs if d.name == "Crew")
             await client.send_message(group.entity, "/ping@aiogram_test_bot")
-            pong = await asyncio.wait_for(replies.get(), TIMEOUT)
+            pong = (await next_event(replies, TIMEOUT)).message
             assert pong.message == "pong" and pong.chat_id == group.id
             assert pong.reply_to is not None
             assert seen["chat"] == ("group", "Crew")
-        finally:
-            await dp.stop_polling()
-            await asyncio.wait_for(polling, TIMEOUT)
-            await bot.session.close()
-            await client.disconnect()
 
     asyncio.run(main())

@@ -20,10 +20,9 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telethon import events
 
 from tests.interop.bot_support import TIMEOUT, bot_server, image_size, png_bytes
-from tests.interop.support import sign_up, telethon_client
+from tests.interop.support import event_queue, next_event, sign_up, telethon_client
 from tgserver.app import ServerInfo
 from tgserver.config import ServerConfig
 from tgserver.store.bots import BotRecord
@@ -116,18 +115,13 @@ def test_ptb_webhook_bot_with_a_telethon_user(served: tuple[ServerInfo, BotRecor
         assert webhook.url == f"http://127.0.0.1:{port}/hook"
         client = telethon_client(info)
         await client.connect()
-        replies: asyncio.Queue[Any] = asyncio.Queue()
-
-        async def on_message(event: Any) -> None:
-            await replies.put(event.message)
-
-        client.add_event_handler(on_message, events.NewMessage(incoming=True))
+        replies = event_queue(client)
         try:
             await sign_up(client, "9996621002", "Bob")
             peer = await client.get_input_entity("ptb_test_bot")
 
             async def reply() -> Any:
-                return await asyncio.wait_for(replies.get(), TIMEOUT)
+                return (await next_event(replies, TIMEOUT)).message
 
             await client.send_message(peer, "/start")
             welcome = await reply()

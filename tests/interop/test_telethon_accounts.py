@@ -13,7 +13,7 @@ from telethon import errors
 from telethon.sessions import MemorySession, SQLiteSession
 from telethon.tl import functions, types
 
-from tests.interop.support import TEST_CODE, sign_up, telethon_client
+from tests.interop.support import TEST_CODE, connected, sign_up, telethon_client
 from tgserver.app import ServerInfo
 from tgserver.cli import main as cli
 from tgserver.config import ServerConfig
@@ -27,9 +27,7 @@ CAROL = "9996621003"
 def test_two_users_sign_up_and_find_each_other(running_server: ServerInfo) -> None:
     async def main() -> None:
         ann, bob = telethon_client(running_server), telethon_client(running_server)
-        await ann.connect()
-        await bob.connect()
-        try:
+        async with connected(ann, bob):
             assert await ann.get_me() is None  # users.getUsers -> 401 before login
             assert not await ann.is_user_authorized()
             me = await sign_up(ann, ANN, "Ann", "Lee")
@@ -113,9 +111,6 @@ def test_two_users_sign_up_and_find_each_other(running_server: ServerInfo) -> No
                 assert await same_key.get_me() is None
             finally:
                 await same_key.disconnect()
-        finally:
-            await ann.disconnect()
-            await bob.disconnect()
 
     asyncio.run(main())
 

@@ -10,42 +10,22 @@ from typing import Any
 
 import pytest
 from telethon import TelegramClient, errors, events
-from telethon.sessions import SQLiteSession
 from telethon.tl import functions, types
 
-from tests.interop.support import sign_up, telethon_client
+from tests.interop.support import (
+    catching_up_client,
+    event_queue,
+    next_event,
+    reconnect_and_catch_up,
+    sign_up,
+    signed_up_clients,
+)
 from tgserver.app import ServerInfo
 
 ANN = "9996623101"
 BOB = "9996623102"
 CAT = "9996623103"
 DAN = "9996623104"
-TIMEOUT = 10.0
-
-
-def _queue(client: TelegramClient, event: Any) -> asyncio.Queue[Any]:
-    """Every ``event`` the client sees goes to the returned queue."""
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-
-    async def put(e: Any) -> None:
-        await queue.put(e)
-
-    client.add_event_handler(put, event)
-    return queue
-
-
-async def _next(queue: asyncio.Queue[Any]) -> Any:
-    return await asyncio.wait_for(queue.get(), TIMEOUT)
-
-
-async def _users(info: ServerInfo, *numbers: str) -> list[TelegramClient]:
-    clients = []
-    for i, phone in enumerate(numbers):
-        client = telethon_client(info)
-        await client.connect()
-        await sign_up(client, phone, f"User{i}")
-        clients.append(client)
-    return clients
 
 
 async def _input_user(client: TelegramClient, other: TelegramClient) -> Any:
@@ -58,7 +38,7 @@ async def _input_user(client: TelegramClient, other: TelegramClient) -> Any:
 
 def test_supergroup_members_post_edit_delete_and_read(running_server: ServerInfo) -> None:
     async def main() -> None:
-        ann, bob, cat = await _users(running_server, ANN, BOB, CAT)
+        ann, bob, cat = await signed_up_clients(running_server, ANN, BOB, CAT)
         try:
             created = await ann(
                 functions.channels.CreateChannelRequest(
@@ -74,28 +54,28 @@ def test_supergroup_members_post_edit_delete_and_read(running_server: ServerInfo
             assert full.full_chat.participants_count == 3
 
             # Everyone sees what everyone posts, live.
-            queues = {c: _queue(c, events.NewMessage(incoming=True)) for c in (ann, bob, cat)}
+            queues = {c: event_queue(c, events.NewMessage(incoming=True)) for c in (ann, bob, cat)}
             for client in (bob, cat):
                 await client.get_dialogs()  # learn the group and its pts
             sent = await ann.send_message(group, "hello group")
             assert sent.id > 1 and sent.out
             for client in (bob, cat):
-                got = await _next(queues[client])
+                got = await next_event(queues[client])
                 assert got.raw_text == "hello group" and got.chat_id == sent.chat_id
                 assert got.sender_id == (await ann.get_me()).id
             bob_group = await bob.get_entity(types.PeerChannel(group.id))
             reply = await bob.send_message(bob_group, "hi ann", reply_to=sent.id)
-            got = await _next(queues[ann])
+            got = await next_event(queues[ann])
             assert got.raw_text == "hi ann" and got.reply_to_msg_id == sent.id
-            assert (await _next(queues[cat])).raw_text == "hi ann"
+            assert (await next_event(queues[cat])).raw_text == "hi ann"
 
             # Edits and deletions reach the others.
-            edited = _queue(cat, events.MessageEdited())
-            deleted = _queue(cat, events.MessageDeleted())
+            edited = event_queue(cat, events.MessageEdited())
+            deleted = event_queue(cat, events.MessageDeleted())
             await bob.edit_message(bob_group, reply.id, "hi ann!")
-            assert (await _next(edited)).raw_text == "hi ann!"
+            assert (await next_event(edited)).raw_text == "hi ann!"
             await bob.delete_messages(bob_group, [reply.id])
-            gone = await _next(deleted)
+            gone = await next_event(deleted)
             assert gone.deleted_ids == [reply.id]
             with pytest.raises(errors.MessageAuthorRequiredError):
                 await cat.edit_message(
@@ -106,7 +86,7 @@ def test_supergroup_members_post_edit_delete_and_read(running_server: ServerInfo
             for i in range(3):
                 await ann.send_message(group, f"news {i}")
             for _ in range(3):
-                await _next(queues[cat])
+                await next_event(queues[cat])
             dialog = next(d for d in await cat.get_dialogs() if d.id == sent.chat_id)
             assert dialog.unread_count >= 4
             await cat.send_read_acknowledge(dialog.entity)
@@ -144,9 +124,9 @@ def test_member_away_during_30_posts_catches_up_once_in_order(
     running_server: ServerInfo, tmp_path: Path
 ) -> None:
     async def main() -> None:
-        (ann,) = await _users(running_server, ANN)
+        (ann,) = await signed_up_clients(running_server, ANN)
         session = str(tmp_path / "bob")
-        bob = telethon_client(running_server, SQLiteSession(session), catch_up=True)
+        bob = catching_up_client(running_server, session)
         await bob.connect()
         await sign_up(bob, BOB, "Bob")
         try:
@@ -158,23 +138,20 @@ def test_member_away_during_30_posts_catches_up_once_in_order(
             await ann(
                 functions.channels.InviteToChannelRequest(group, [await _input_user(ann, bob)])
             )
-            seen = _queue(bob, events.NewMessage(incoming=True))
+            seen = event_queue(bob)
             await bob.get_dialogs()
             await ann.send_message(group, "before")
-            assert (await _next(seen)).raw_text == "before"
+            assert (await next_event(seen)).raw_text == "before"
             await bob.disconnect()
 
             for i in range(30):
                 await ann.send_message(group, f"post {i}")
 
-            bob = telethon_client(running_server, SQLiteSession(session), catch_up=True)
-            seen = _queue(bob, events.NewMessage(incoming=True))
-            await bob.connect()
-            await bob.catch_up()
-            texts = [(await _next(seen)).raw_text for _ in range(30)]
+            bob, seen = await reconnect_and_catch_up(running_server, session)
+            texts = [(await next_event(seen)).raw_text for _ in range(30)]
             assert texts == [f"post {i}" for i in range(30)]
             await ann.send_message(group, "after")
-            assert (await _next(seen)).raw_text == "after"
+            assert (await next_event(seen)).raw_text == "after"
             await asyncio.sleep(0.5)
             assert seen.empty()  # nothing twice
         finally:
@@ -186,7 +163,7 @@ def test_member_away_during_30_posts_catches_up_once_in_order(
 
 def test_broadcast_channel_delivers_posts_to_its_subscribers(running_server: ServerInfo) -> None:
     async def main() -> None:
-        owner, *subs = await _users(running_server, ANN, BOB, CAT, DAN)
+        owner, *subs = await signed_up_clients(running_server, ANN, BOB, CAT, DAN)
         try:
             channel = (
                 await owner(
@@ -208,7 +185,7 @@ def test_broadcast_channel_delivers_posts_to_its_subscribers(running_server: Ser
                 assert found.id == channel.id and found.left
                 await sub(functions.channels.JoinChannelRequest(found))
                 await sub.get_dialogs()
-                queues.append(_queue(sub, events.NewMessage()))
+                queues.append(event_queue(sub, events.NewMessage()))
             with pytest.raises(errors.UserAlreadyParticipantError):
                 await subs[0](
                     functions.channels.JoinChannelRequest(await subs[0].get_entity("@daily_news"))
@@ -216,7 +193,7 @@ def test_broadcast_channel_delivers_posts_to_its_subscribers(running_server: Ser
             post = await owner.send_message(channel, "breaking news")
             assert post.post
             for queue in queues:
-                got = await _next(queue)
+                got = await next_event(queue)
                 assert got.raw_text == "breaking news" and got.message.post
                 assert got.message.from_id is None
             with pytest.raises(errors.ChatWriteForbiddenError):
@@ -234,7 +211,7 @@ def test_broadcast_channel_delivers_posts_to_its_subscribers(running_server: Ser
 
 def test_media_and_forwards_in_a_supergroup(running_server: ServerInfo) -> None:
     async def main() -> None:
-        ann, bob = await _users(running_server, ANN, BOB)
+        ann, bob = await signed_up_clients(running_server, ANN, BOB)
         try:
             group = (
                 await ann(
@@ -245,14 +222,16 @@ def test_media_and_forwards_in_a_supergroup(running_server: ServerInfo) -> None:
             await ann(functions.channels.InviteToChannelRequest(group, [bob_in]))
             await bob.get_dialogs()
             # Only the group's messages (Bob also gets a private one below).
-            got = _queue(bob, events.NewMessage(incoming=True, chats=[types.PeerChannel(group.id)]))
+            got = event_queue(
+                bob, events.NewMessage(incoming=True, chats=[types.PeerChannel(group.id)])
+            )
 
             data = bytes(range(256)) * 40
             upload = io.BytesIO(data)
             upload.name = "notes.bin"
             sent = await ann.send_file(group, upload, caption="a file")
             assert sent.file is not None and sent.file.size == len(data)
-            event = await _next(got)
+            event = await next_event(got)
             assert event.raw_text == "a file" and event.file.name == "notes.bin"
             assert await event.download_media(bytes) == data
 
@@ -262,7 +241,7 @@ def test_media_and_forwards_in_a_supergroup(running_server: ServerInfo) -> None:
             assert forwarded.fwd_from is not None
             private = await ann.send_message(bob_in, "private words")
             await ann.forward_messages(group, private)
-            event = await _next(got)
+            event = await next_event(got)
             assert event.raw_text == "private words" and event.message.fwd_from is not None
             assert event.chat_id == sent.chat_id
         finally:

@@ -9,32 +9,23 @@ from typing import Any
 
 import pytest
 from telethon import TelegramClient, errors, events
-from telethon.sessions import SQLiteSession
 from telethon.tl import functions, types
 
-from tests.interop.support import sign_up, telethon_client
+from tests.interop.support import (
+    catching_up_client,
+    connected,
+    event_queue,
+    next_event,
+    reconnect_and_catch_up,
+    sign_up,
+    telethon_client,
+)
 from tgserver.app import ServerInfo
 
 ANN = "9996623101"
 BOB = "9996623102"
 CID = "9996623103"
 DAN = "9996623104"
-TIMEOUT = 10.0
-
-
-def _queue(client: TelegramClient, event: Any) -> asyncio.Queue[Any]:
-    """Every ``event`` the client sees goes to the returned queue."""
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-
-    async def put(e: Any) -> None:
-        await queue.put(e)
-
-    client.add_event_handler(put, event)
-    return queue
-
-
-async def _next(queue: asyncio.Queue[Any]) -> Any:
-    return await asyncio.wait_for(queue.get(), TIMEOUT)
 
 
 async def _input_user(client: TelegramClient, phone: str, name: str) -> Any:
@@ -55,11 +46,11 @@ def test_a_basic_group_lives_on_every_member(running_server: ServerInfo) -> None
             bob_me = await sign_up(bob, BOB, "Bob")
             cid_me = await sign_up(cid, CID, "Cid")
             dan_me = await sign_up(dan, DAN, "Dan")
-            actions = {c: _queue(c, events.ChatAction()) for c in clients}
-            news = {c: _queue(c, events.NewMessage(incoming=True)) for c in clients}
-            edits = {c: _queue(c, events.MessageEdited()) for c in clients}
-            deletions = {c: _queue(c, events.MessageDeleted()) for c in clients}
-            reads = _queue(bob, events.MessageRead(inbox=False))
+            actions = {c: event_queue(c, events.ChatAction()) for c in clients}
+            news = {c: event_queue(c, events.NewMessage(incoming=True)) for c in clients}
+            edits = {c: event_queue(c, events.MessageEdited()) for c in clients}
+            deletions = {c: event_queue(c, events.MessageDeleted()) for c in clients}
+            reads = event_queue(bob, events.MessageRead(inbox=False))
 
             # Ann creates "Team" with Bob and Cid: everyone sees the creation.
             bob_in = await _input_user(ann, BOB, "Bob")
@@ -72,7 +63,7 @@ def test_a_basic_group_lives_on_every_member(running_server: ServerInfo) -> None
             assert chat.participants_count == 3 and invited.missing_invitees == []
             group = types.InputPeerChat(chat.id)
             for member in (bob, cid):
-                created = await _next(actions[member])
+                created = await next_event(actions[member])
                 assert created.created and created.chat_id == -chat.id
                 assert (await created.get_chat()).title == "Team"
 
@@ -80,7 +71,7 @@ def test_a_basic_group_lives_on_every_member(running_server: ServerInfo) -> None
             dan_in = await _input_user(ann, DAN, "Dan")
             await ann(functions.messages.AddChatUserRequest(chat.id, dan_in, fwd_limit=0))
             for member in (bob, cid, dan):
-                added = await _next(actions[member])
+                added = await next_event(actions[member])
                 assert added.user_added and added.user_ids == [dan_me.id]
 
             # Bob posts: Ann, Cid and Dan get it, with Bob as the sender.
@@ -88,14 +79,14 @@ def test_a_basic_group_lives_on_every_member(running_server: ServerInfo) -> None
             assert post.out and post.chat_id == -chat.id and post.raw_text == "hello team"
             copies = {}
             for member in (ann, cid, dan):
-                got = await _next(news[member])
+                got = await next_event(news[member])
                 assert got.raw_text == "hello team" and got.sender_id == bob_me.id
                 assert got.chat_id == -chat.id and got.is_group
                 assert isinstance(got.message.entities[0], types.MessageEntityBold)
                 copies[member] = got
             cid_post = await cid.send_message(group, "hi from Cid", reply_to=copies[cid].id)
             for member in (ann, bob, dan):
-                got = await _next(news[member])
+                got = await next_event(news[member])
                 assert got.raw_text == "hi from Cid" and got.sender_id == cid_me.id
                 assert got.is_reply
             assert cid_post.reply_to_msg_id == copies[cid].id
@@ -109,12 +100,12 @@ def test_a_basic_group_lives_on_every_member(running_server: ServerInfo) -> None
             # Bob edits: everyone sees MessageEdited.
             await bob.edit_message(group, post.id, "hello team, edited")
             for member in (ann, cid, dan):
-                edited = await _next(edits[member])
+                edited = await next_event(edits[member])
                 assert edited.raw_text == "hello team, edited" and edited.id == copies[member].id
 
             # Ann reads everything: Bob (an author) sees his outbox read.
             await ann.send_read_acknowledge(group)
-            read = await _next(reads)
+            read = await next_event(reads)
             assert read.chat_id == -chat.id and read.max_id >= post.id
             team = next(d for d in await ann.get_dialogs() if d.id == -chat.id)
             assert team.unread_count == 0
@@ -126,13 +117,13 @@ def test_a_basic_group_lives_on_every_member(running_server: ServerInfo) -> None
             # Bob deletes his post for everyone.
             await bob.delete_messages(group, [post.id], revoke=True)
             for member in (ann, cid, dan):
-                deleted = await _next(deletions[member])
+                deleted = await next_event(deletions[member])
                 assert copies[member].id in deleted.deleted_ids
 
             # Rename, full chat, admin rights.
             await cid(functions.messages.EditChatTitleRequest(chat.id, "Team 2"))
             for member in (ann, bob, dan):
-                renamed = await _next(actions[member])
+                renamed = await next_event(actions[member])
                 assert renamed.new_title == "Team 2"
             full = await bob(functions.messages.GetFullChatRequest(chat.id))
             assert full.chats[0].title == "Team 2"
@@ -148,13 +139,13 @@ def test_a_basic_group_lives_on_every_member(running_server: ServerInfo) -> None
             # Ann removes Cid, Bob leaves; Cid can no longer write.
             cid_for_ann = await ann.get_input_entity(cid_me.id)
             await ann(functions.messages.DeleteChatUserRequest(chat.id, cid_for_ann))
-            kicked = await _next(actions[bob])
+            kicked = await next_event(actions[bob])
             assert kicked.user_kicked and kicked.user_id == cid_me.id
-            assert (await _next(actions[cid])).user_kicked
+            assert (await next_event(actions[cid])).user_kicked
             with pytest.raises(errors.ChatWriteForbiddenError):
                 await cid.send_message(group, "still here?")
             await bob(functions.messages.DeleteChatUserRequest(chat.id, types.InputUserSelf()))
-            left = await _next(actions[ann])
+            left = await next_event(actions[ann])
             assert left.user_left and left.user_id == bob_me.id
             full = await ann(functions.messages.GetFullChatRequest(chat.id))
             assert {p.user_id for p in full.full_chat.participants.participants} == {
@@ -172,27 +163,25 @@ def test_a_basic_group_lives_on_every_member(running_server: ServerInfo) -> None
 def test_a_basic_group_migrates_to_a_supergroup(running_server: ServerInfo) -> None:
     async def main() -> None:
         ann, bob = telethon_client(running_server), telethon_client(running_server)
-        await ann.connect()
-        await bob.connect()
-        try:
+        async with connected(ann, bob):
             await sign_up(ann, ANN, "Ann")
             bob_me = await sign_up(bob, BOB, "Bob")
-            bob_new = _queue(bob, events.NewMessage(incoming=True))
-            bob_raw = _queue(bob, events.Raw(types.UpdateNewMessage))
+            bob_new = event_queue(bob)
+            bob_raw = event_queue(bob, events.Raw(types.UpdateNewMessage))
             bob_in = await _input_user(ann, BOB, "Bob")
             invited = await ann(functions.messages.CreateChatRequest(users=[bob_in], title="Grow"))
             [chat] = invited.updates.chats
-            await _next(bob_raw)  # the creation
+            await next_event(bob_raw)  # the creation
             await ann.send_message(types.InputPeerChat(chat.id), "before the move")
-            assert (await _next(bob_new)).raw_text == "before the move"
-            await _next(bob_raw)
+            assert (await next_event(bob_new)).raw_text == "before the move"
+            await next_event(bob_raw)
             # A file in the group: uploaded by Ann, downloaded by Bob.
             sent = await ann.send_file(
                 types.InputPeerChat(chat.id), b"group file " * 100, caption="a file"
             )
             assert sent.file is not None and sent.raw_text == "a file"
-            got = await _next(bob_new)
-            await _next(bob_raw)
+            got = await next_event(bob_new)
+            await next_event(bob_raw)
             assert got.raw_text == "a file" and got.file is not None
             assert await got.download_media(bytes) == b"group file " * 100
 
@@ -204,7 +193,7 @@ def test_a_basic_group_migrates_to_a_supergroup(running_server: ServerInfo) -> N
             assert old.deactivated and old.migrated_to.channel_id == channel.id
             assert channel.megagroup and channel.title == "Grow"
             # Bob hears of the move in the old group (a service message NewMessage skips).
-            notice = await _next(bob_raw)
+            notice = await next_event(bob_raw)
             assert isinstance(notice.message.action, types.MessageActionChatMigrateTo)
             assert notice.message.action.channel_id == channel.id
             with pytest.raises(errors.ChatIdInvalidError):
@@ -214,9 +203,6 @@ def test_a_basic_group_migrates_to_a_supergroup(running_server: ServerInfo) -> N
             await bob.send_message(supergroup, "hello supergroup")
             [last] = await ann.get_messages(types.PeerChannel(channel.id), limit=1)
             assert last.raw_text == "hello supergroup" and last.sender_id == bob_me.id
-        finally:
-            await ann.disconnect()
-            await bob.disconnect()
 
     asyncio.run(main())
 
@@ -228,7 +214,7 @@ def test_an_offline_member_catches_up_and_looks_the_group_up(
 
     async def main() -> None:
         ann = telethon_client(running_server)
-        bob = telethon_client(running_server, SQLiteSession(session_file), catch_up=True)
+        bob = catching_up_client(running_server, session_file)
         await ann.connect()
         await bob.connect()
         try:
@@ -245,12 +231,9 @@ def test_an_offline_member_catches_up_and_looks_the_group_up(
         finally:
             await ann.disconnect()
 
-        bob = telethon_client(running_server, SQLiteSession(session_file), catch_up=True)
-        received = _queue(bob, events.NewMessage(incoming=True))
-        await bob.connect()
+        bob, received = await reconnect_and_catch_up(running_server, session_file)
         try:
-            await bob.catch_up()
-            got = [await _next(received) for _ in range(5)]
+            got = [await next_event(received) for _ in range(5)]
             assert [e.raw_text for e in got] == [f"while away {n}" for n in range(5)]
             assert all(e.chat_id == -chat.id for e in got)
             # The group by id (messages.getChats) and its members (messages.getFullChat).

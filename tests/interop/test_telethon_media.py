@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from telethon import TelegramClient, errors, events
+from telethon import TelegramClient, errors
 from telethon.sessions import MemorySession
 from telethon.tl import functions, types
 
-from tests.interop.support import sign_up, telethon_client
+from tests.interop.support import connected, event_queue, sign_up, telethon_client
 from tgserver.app import ServerInfo
 from tgserver.config import ServerConfig
 from tgserver.testing import BackgroundServer
@@ -34,16 +34,6 @@ async def _contact(client: TelegramClient, phone: str) -> Any:
         functions.contacts.ImportContactsRequest([types.InputPhoneContact(1, "+" + phone, "X", "")])
     )
     return await client.get_input_entity("+" + phone)
-
-
-def _queue(client: TelegramClient) -> asyncio.Queue[Any]:
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-
-    async def put(event: Any) -> None:
-        await queue.put(event)
-
-    client.add_event_handler(put, events.NewMessage(incoming=True))
-    return queue
 
 
 def _jpeg(width: int, height: int) -> bytes:
@@ -76,12 +66,10 @@ def test_documents_and_photo_round_trip(running_server: ServerInfo) -> None:
 
     async def main() -> None:
         ann, bob = telethon_client(running_server), telethon_client(running_server)
-        await ann.connect()
-        await bob.connect()
-        try:
+        async with connected(ann, bob):
             await sign_up(ann, ANN, "Ann")
             await sign_up(bob, BOB, "Bob")
-            inbox = _queue(bob)
+            inbox = event_queue(bob)
             to_bob = await _contact(ann, BOB)
 
             # 3 MB: saveFilePart + inputFile with md5.
@@ -125,9 +113,6 @@ def test_documents_and_photo_round_trip(running_server: ServerInfo) -> None:
             accepted = media.parts_accepted
             back = await bob.send_file(await _contact(bob, ANN), got.photo, caption="yours")
             assert back.photo.id == got.photo.id and media.parts_accepted == accepted
-        finally:
-            await ann.disconnect()
-            await bob.disconnect()
 
     asyncio.run(main())
 
@@ -152,9 +137,7 @@ def test_bad_uploads_get_telegram_errors(running_server: ServerInfo) -> None:
 
     async def main() -> None:
         ann, bob = telethon_client(running_server), telethon_client(running_server)
-        await ann.connect()
-        await bob.connect()
-        try:
+        async with connected(ann, bob):
             await sign_up(ann, ANN, "Ann")
             await sign_up(bob, BOB, "Bob")
             to_bob = await _contact(ann, BOB)
@@ -205,9 +188,6 @@ def test_bad_uploads_get_telegram_errors(running_server: ServerInfo) -> None:
             assert precise.bytes == whole.bytes[1024:3072]
             # Bob may not use Ann's location.
             assert await _error(bob(get(location, offset=0, limit=4096))) == "LOCATION_INVALID"
-        finally:
-            await ann.disconnect()
-            await bob.disconnect()
 
     asyncio.run(main())
 
@@ -227,7 +207,7 @@ def test_resend_forward_and_upload_media(running_server: ServerInfo) -> None:
             await sign_up(ann, ANN, "Ann")
             await sign_up(bob, BOB, "Bob")
             await sign_up(eve, EVE, "Eve")
-            bob_inbox, eve_inbox = _queue(bob), _queue(eve)
+            bob_inbox, eve_inbox = event_queue(bob), event_queue(eve)
             to_bob = await _contact(ann, BOB)
             to_eve = await _contact(bob, EVE)
 
@@ -344,12 +324,10 @@ def test_albums(running_server: ServerInfo) -> None:
 
     async def main() -> None:
         ann, bob = telethon_client(running_server), telethon_client(running_server)
-        await ann.connect()
-        await bob.connect()
-        try:
+        async with connected(ann, bob):
             await sign_up(ann, ANN, "Ann")
             await sign_up(bob, BOB, "Bob")
-            inbox = _queue(bob)
+            inbox = event_queue(bob)
             to_bob = await _contact(ann, BOB)
 
             # Telethon: uploadMedia for each, then one sendMultiMedia.
@@ -394,8 +372,5 @@ def test_albums(running_server: ServerInfo) -> None:
             too_many = functions.messages.SendMultiMediaRequest(to_bob, [items[0]] * 11)
             assert await _error(ann(too_many)) == "MULTI_MEDIA_TOO_LONG"
             assert inbox.empty()
-        finally:
-            await ann.disconnect()
-            await bob.disconnect()
 
     asyncio.run(main())

@@ -4,61 +4,44 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
-from telethon import TelegramClient, errors, events
-from telethon.sessions import SQLiteSession
+from telethon import errors, events
 from telethon.tl import functions, types
 
-from tests.interop.support import sign_up, telethon_client
+from tests.interop.support import (
+    catching_up_client,
+    connected,
+    event_queue,
+    next_event,
+    reconnect_and_catch_up,
+    sign_up,
+    telethon_client,
+)
 from tgserver.app import ServerInfo
 
 ANN = "9996621101"
 BOB = "9996621102"
-TIMEOUT = 10.0
-
-
-def _catching_up_client(info: ServerInfo, session_file: str) -> TelegramClient:
-    """A client that keeps its update state in ``session_file`` and catches up from it."""
-    return telethon_client(info, SQLiteSession(session_file), catch_up=True)
-
-
-def _queue(client: TelegramClient, event: Any) -> asyncio.Queue[Any]:
-    """Every ``event`` the client sees goes to the returned queue."""
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-
-    async def put(e: Any) -> None:
-        await queue.put(e)
-
-    client.add_event_handler(put, event)
-    return queue
-
-
-async def _next(queue: asyncio.Queue[Any]) -> Any:
-    return await asyncio.wait_for(queue.get(), TIMEOUT)
 
 
 def test_two_users_talk(running_server: ServerInfo) -> None:
     async def main() -> None:
         ann, bob = telethon_client(running_server), telethon_client(running_server)
-        await ann.connect()
-        await bob.connect()
-        try:
+        async with connected(ann, bob):
             ann_me = await sign_up(ann, ANN, "Ann")
             bob_me = await sign_up(bob, BOB, "Bob")
             await bob(functions.account.UpdateUsernameRequest("bob_talks"))
-            bob_new = _queue(bob, events.NewMessage(incoming=True))
-            bob_edited = _queue(bob, events.MessageEdited())
-            bob_deleted = _queue(bob, events.MessageDeleted())
-            ann_new = _queue(ann, events.NewMessage(incoming=True))
-            ann_read = _queue(ann, events.MessageRead(inbox=False))
+            bob_new = event_queue(bob)
+            bob_edited = event_queue(bob, events.MessageEdited())
+            bob_deleted = event_queue(bob, events.MessageDeleted())
+            ann_new = event_queue(ann, events.NewMessage(incoming=True))
+            ann_read = event_queue(ann, events.MessageRead(inbox=False))
 
             # Ann finds Bob by username and writes.
             bob_for_ann = await ann.get_entity("@bob_talks")
             sent = await ann.send_message(bob_for_ann, "Hello **Bob**", parse_mode="md")
             assert sent.out and sent.text == "Hello **Bob**" and sent.raw_text == "Hello Bob"
-            got = await _next(bob_new)
+            got = await next_event(bob_new)
             assert got.raw_text == "Hello Bob" and got.sender_id == ann_me.id
             assert got.message.entities and isinstance(
                 got.message.entities[0], types.MessageEntityBold
@@ -72,19 +55,19 @@ def test_two_users_talk(running_server: ServerInfo) -> None:
             )
             ann_for_bob = await bob.get_entity("+" + ANN)
             answer = await bob.send_message(ann_for_bob, "Hi Ann", reply_to=got.id)
-            back = await _next(ann_new)
+            back = await next_event(ann_new)
             assert back.raw_text == "Hi Ann" and back.sender_id == bob_me.id
             assert back.reply_to_msg_id == sent.id
             assert answer.id == back.id or answer.id != 0
 
             # Edit: Bob sees MessageEdited.
             await ann.edit_message(bob_for_ann, sent.id, "Hello Bob, edited")
-            edited = await _next(bob_edited)
+            edited = await next_event(bob_edited)
             assert edited.id == got.id and edited.raw_text == "Hello Bob, edited"
 
             # Read receipts: Bob reads, Ann sees her outbox read.
             await bob.send_read_acknowledge(ann_for_bob)
-            read = await _next(ann_read)
+            read = await next_event(ann_read)
             assert read.max_id >= sent.id and not read.inbox
 
             # History and dialogs.
@@ -102,12 +85,9 @@ def test_two_users_talk(running_server: ServerInfo) -> None:
 
             # Delete for everyone: Bob sees MessageDeleted.
             await ann.delete_messages(bob_for_ann, [sent.id], revoke=True)
-            deleted = await _next(bob_deleted)
+            deleted = await next_event(bob_deleted)
             assert got.id in deleted.deleted_ids
             assert [m.raw_text for m in await bob.get_messages(ann_for_bob, limit=10)] == ["Hi Ann"]
-        finally:
-            await ann.disconnect()
-            await bob.disconnect()
 
     asyncio.run(main())
 
@@ -119,7 +99,7 @@ def test_offline_receiver_catches_up_exactly_once(
 
     async def main() -> None:
         ann = telethon_client(running_server)
-        bob = _catching_up_client(running_server, session_file)
+        bob = catching_up_client(running_server, session_file)
         await ann.connect()
         await bob.connect()
         try:
@@ -138,12 +118,9 @@ def test_offline_receiver_catches_up_exactly_once(
         finally:
             await ann.disconnect()
 
-        bob = _catching_up_client(running_server, session_file)
-        received = _queue(bob, events.NewMessage(incoming=True))
-        await bob.connect()
+        bob, received = await reconnect_and_catch_up(running_server, session_file)
         try:
-            await bob.catch_up()
-            texts = [(await _next(received)).raw_text for _ in range(50)]
+            texts = [(await next_event(received)).raw_text for _ in range(50)]
             assert texts == [f"message {n}" for n in range(50)]
             await asyncio.sleep(1.0)
             assert received.empty()
@@ -163,13 +140,13 @@ def test_one_user_on_two_clients_sees_its_outgoing_messages(running_server: Serv
             await sign_up(bob, BOB, "Bob")
             await bob(functions.account.UpdateUsernameRequest("bob_two"))
             await sign_up(ann2, ANN, "Ann")
-            outgoing = _queue(ann2, events.NewMessage(outgoing=True))
-            incoming = _queue(bob, events.NewMessage(incoming=True))
+            outgoing = event_queue(ann2, events.NewMessage(outgoing=True))
+            incoming = event_queue(bob)
             peer = await ann1.get_input_entity("@bob_two")
             await ann1.send_message(peer, "from the first client")
-            mine = await _next(outgoing)
+            mine = await next_event(outgoing)
             assert mine.out and mine.raw_text == "from the first client"
-            assert (await _next(incoming)).raw_text == "from the first client"
+            assert (await next_event(incoming)).raw_text == "from the first client"
         finally:
             for client in (ann1, ann2, bob):
                 await client.disconnect()
@@ -180,22 +157,20 @@ def test_one_user_on_two_clients_sees_its_outgoing_messages(running_server: Serv
 def test_forward_typing_and_lookups(running_server: ServerInfo) -> None:
     async def main() -> None:
         ann, bob = telethon_client(running_server), telethon_client(running_server)
-        await ann.connect()
-        await bob.connect()
-        try:
+        async with connected(ann, bob):
             ann_me = await sign_up(ann, ANN, "Ann")
             await sign_up(bob, BOB, "Bob")
             await bob(functions.account.UpdateUsernameRequest("bob_fwd"))
             await ann(functions.account.UpdateUsernameRequest("ann_fwd"))
-            bob_new = _queue(bob, events.NewMessage(incoming=True))
-            ann_typing = _queue(ann, events.UserUpdate())
+            bob_new = event_queue(bob)
+            ann_typing = event_queue(ann, events.UserUpdate())
             bob_peer = await ann.get_input_entity("@bob_fwd")
             ann_peer = await bob.get_input_entity("@ann_fwd")
 
             note = await ann.send_message("me", "worth forwarding")
             [forwarded] = await ann.forward_messages(bob_peer, [note.id], from_peer="me")
             assert forwarded.out and forwarded.fwd_from is not None
-            got = await _next(bob_new)
+            got = await next_event(bob_new)
             assert got.raw_text == "worth forwarding" and got.forward is not None
             assert got.forward.from_id == types.PeerUser(ann_me.id)
 
@@ -203,7 +178,7 @@ def test_forward_typing_and_lookups(running_server: ServerInfo) -> None:
             await bob(
                 functions.messages.SetTypingRequest(ann_peer, types.SendMessageTypingAction())
             )
-            typing = await _next(ann_typing)
+            typing = await next_event(ann_typing)
             assert typing.typing and typing.user_id != ann_me.id
 
             # messages.getMessages by ids (a missing one is None), getPeerDialogs.
@@ -222,9 +197,6 @@ def test_forward_typing_and_lookups(running_server: ServerInfo) -> None:
                 await ann(functions.messages.SendMessageRequest(bob_peer, "   "))
             with pytest.raises(errors.MessageAuthorRequiredError):
                 await bob.edit_message(ann_peer, got.id, "not mine")
-        finally:
-            await ann.disconnect()
-            await bob.disconnect()
 
     asyncio.run(main())
 
@@ -239,7 +211,9 @@ def test_pinned_dialogs(running_server: ServerInfo) -> None:
             bob_me = await sign_up(bob, BOB, "Bob")
             await bob(functions.account.UpdateUsernameRequest("bob_pins"))
             await sign_up(ann2, ANN, "Ann")
-            pushed = _queue(ann2, events.Raw((types.UpdateDialogPinned, types.UpdatePinnedDialogs)))
+            pushed = event_queue(
+                ann2, events.Raw((types.UpdateDialogPinned, types.UpdatePinnedDialogs))
+            )
             bob_peer = await ann1.get_input_entity("@bob_pins")
             await ann1.send_message(bob_peer, "pin me")
             await ann1.send_message("me", "a newer note")
@@ -254,7 +228,7 @@ def test_pinned_dialogs(running_server: ServerInfo) -> None:
             assert pinned is True
             dialogs = await ann1.get_dialogs()
             assert [(d.id, d.pinned) for d in dialogs] == [(bob_me.id, True), (ann_me.id, False)]
-            update = await _next(pushed)
+            update = await next_event(pushed)
             assert isinstance(update, types.UpdateDialogPinned) and update.pinned
             assert update.peer == types.DialogPeer(types.PeerUser(bob_me.id))
 
@@ -264,7 +238,7 @@ def test_pinned_dialogs(running_server: ServerInfo) -> None:
                     types.InputDialogPeer(types.InputPeerSelf()), True
                 )
             )
-            assert isinstance(await _next(pushed), types.UpdateDialogPinned)
+            assert isinstance(await next_event(pushed), types.UpdateDialogPinned)
             await ann1(
                 functions.messages.ReorderPinnedDialogsRequest(
                     folder_id=0,
@@ -275,7 +249,7 @@ def test_pinned_dialogs(running_server: ServerInfo) -> None:
                     force=True,
                 )
             )
-            order = await _next(pushed)
+            order = await next_event(pushed)
             assert isinstance(order, types.UpdatePinnedDialogs)
             assert [p.peer for p in order.order] == [
                 types.PeerUser(bob_me.id),

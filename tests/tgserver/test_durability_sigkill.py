@@ -13,87 +13,34 @@ their original random_id, which must not create a second copy of any of them.
 from __future__ import annotations
 
 import os
-import re
-import signal
-import subprocess
-import sys
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
-from typing import IO
 
 import attrs
 import pytest
 import trio
 
-from tgcore.client import Client, ClientConfig
+from tests.sigkill_support import (
+    CODE,
+    burst_then_kill,
+    full_history,
+    running_server,
+    session_client,
+)
+from tgcore.client import Client
 from tgcore.errors import RpcError
 from tgcore.storage import MemorySessionStore
 from tgcore.tl import functions, types
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends POSIX signals")
 
-SCRIPT = Path(sys.executable).with_name("tgserver")
-LISTENING = re.compile(r"tgserver listening on mtproto://\S+:(\d+) \(TCP: ")
-START_TIMEOUT = 30.0
 ALICE_PHONE = "9996627001"
 BOB_PHONE = "9996627002"
-CODE = "22222"  # test numbers of DC 2
 TASKS = 6  # concurrent senders (three per user)
 PER_TASK = 50  # 300 messages in all
 KILL_AFTER = 150  # acknowledged sends before the SIGKILL
 RESEND = 10  # unacknowledged sends made again after the restart
-
-
-class ServerProcess:
-    """``tgserver run --data DIR --port 0``; its log goes to a file (no pipe to drain)."""
-
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TGSERVER_")}
-        self.log_path = log_path
-        self._log: IO[str] = log_path.open("w")
-        self.proc = subprocess.Popen(
-            [str(SCRIPT), "run", "--data", str(data_dir), "--port", "0"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-        )
-
-    async def port(self) -> int:
-        """The port the server reports in its log once it listens."""
-        with trio.move_on_after(START_TIMEOUT):
-            while True:
-                if found := LISTENING.search(self.log_path.read_text()):
-                    return int(found[1])
-                if self.proc.poll() is not None:
-                    pytest.fail(f"tgserver exited:\n{self.log_path.read_text()}")
-                await trio.sleep(0.05)
-        pytest.fail(f"tgserver did not listen in {START_TIMEOUT} s:\n{self.log_path.read_text()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs."""
-        self.proc.send_signal(signal.SIGKILL)
-
-    def close(self) -> None:
-        """Kill the process if it still runs, reap it and close the log."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self._log.close()
-
-
-@asynccontextmanager
-async def running_server(
-    data_dir: Path, log_path: Path
-) -> AsyncIterator[tuple[ServerProcess, int]]:
-    """A started server and its port; killed and reaped on the way out."""
-    server = ServerProcess(data_dir, log_path)
-    try:
-        yield server, await server.port()
-    finally:
-        server.close()
 
 
 @attrs.define
@@ -149,40 +96,9 @@ async def find(client: Client, phone: str) -> types.InputPeerUser:
     return types.InputPeerUser(user_id=user.id, access_hash=user.access_hash)
 
 
-async def full_history(client: Client, peer: types.TypeInputPeer) -> list[types.Message]:
-    """Every message of the chat with ``peer``, newest first, through getHistory pages."""
-    found: list[types.Message] = []
-    offset_id = 0
-    while True:
-        page = await client(
-            functions.messages.GetHistory(
-                peer=peer,
-                offset_id=offset_id,
-                offset_date=0,
-                add_offset=0,
-                limit=100,
-                max_id=0,
-                min_id=0,
-                hash=0,
-            )
-        )
-        assert not isinstance(page, types.messages.MessagesNotModified)
-        messages = [m for m in page.messages if isinstance(m, types.Message)]
-        if not messages:
-            return found
-        found.extend(messages)
-        offset_id = messages[-1].id
-
-
 def client(port: int, public_key: bytes, user: User) -> Client:
     """A client for ``user`` on its saved auth key, if it has one."""
-    return Client(
-        "127.0.0.1",
-        port,
-        public_key=public_key,
-        session=user.store,
-        config=ClientConfig(request_timeout=20.0),
-    )
+    return session_client(port, public_key, user.store)
 
 
 @attrs.frozen
@@ -230,18 +146,9 @@ async def test_sigkill_mid_burst_loses_and_duplicates_nothing(
                         if len(acked) >= KILL_AFTER:
                             half_acked.set()
 
-                async def killer() -> None:
-                    await half_acked.wait()
-                    server.kill()
-                    # Answers the server wrote before it died may still be on their way.
-                    await trio.sleep(0.5)
-                    nursery.cancel_scope.cancel()
-
-                async with trio.open_nursery() as nursery:
-                    nursery.start_soon(killer)
-                    for task in range(TASKS):
-                        nursery.start_soon(sender, task)
-                assert server.proc.wait() == -signal.SIGKILL
+                await burst_then_kill(
+                    server, [partial(sender, task) for task in range(TASKS)], half_acked
+                )
 
     assert KILL_AFTER <= len(acked) < len(burst), "the kill did not land mid-burst"
     unacked = [send for send in burst if send not in acked]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from tgserver.botapi.app import BotApi
 from tgserver.botapi.client import WebhookHttpError, WebhookResponse, post
-from tgserver.botapi.context import ApiContext, Call, guarded
+from tgserver.botapi.context import CHAT_PARAMS, ApiContext, Call, guarded, resolve_usernames
 from tgserver.botapi.downloads import CHUNK, file_response, parse_range
 from tgserver.botapi.entities import (
     command_entities,
@@ -24,15 +24,17 @@ from tgserver.botapi.fileids import FileIds, FileRef
 from tgserver.botapi.formatting import Entity, parse_text, utf16_len
 from tgserver.botapi.http import H2_PREFACE, HttpLimits, HttpRequest, HttpResponse, serve_http
 from tgserver.botapi.keyboards import MAX_CALLBACK_DATA, markup_from_json, markup_to_json
+from tgserver.botapi.members import member_json
 from tgserver.botapi.methods import METHODS
 from tgserver.botapi.params import Params, UploadedFile, parse_multipart, parse_params
-from tgserver.botapi.render import Renderer, chat_json, group_json, user_json
+from tgserver.botapi.render import Renderer, channel_json, chat_json, group_json, user_json
 from tgserver.botapi.webhook import MAX_BACKOFF, WebhookDelivery
 
 __all__ = [
     "ApiContext",
     "BotApi",
     "BotApiError",
+    "CHAT_PARAMS",
     "CHUNK",
     "Call",
     "Entity",
@@ -52,6 +54,7 @@ __all__ = [
     "WebhookHttpError",
     "WebhookResponse",
     "bad_request",
+    "channel_json",
     "chat_json",
     "command_entities",
     "entities_from_json",
@@ -64,11 +67,13 @@ __all__ = [
     "guarded",
     "markup_from_json",
     "markup_to_json",
+    "member_json",
     "parse_multipart",
     "parse_params",
     "parse_range",
     "parse_text",
     "post",
+    "resolve_usernames",
     "serve_http",
     "user_json",
     "utf16_len",

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 import trio
 
 from tgcore.errors import RpcError
-from tgserver.botapi.context import ApiContext, Call
+from tgserver.botapi.context import ApiContext, Call, resolve_usernames
 from tgserver.botapi.downloads import file_response
 from tgserver.botapi.errors import BotApiError, error_of
 from tgserver.botapi.fileids import FileIds
@@ -66,6 +66,7 @@ class BotApi:
             file_ids,
             services.messaging.messages.store,
             services.bots.chats.chats.store if services.bots.chats is not None else None,
+            services.bots.channels.store if services.bots.channels is not None else None,
         )
         self.webhooks = WebhookDelivery(
             services, renderer, first_backoff=webhook_backoff, on_reply=self.run_reply
@@ -140,7 +141,7 @@ class BotApi:
     @staticmethod
     async def _invoke(implementation: Any, call: Call) -> Any:
         try:
-            return await implementation(call)
+            return await implementation(await resolve_usernames(call))
         except RpcError as exc:
             raise error_of(exc) from None
 

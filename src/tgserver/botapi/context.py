@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -12,13 +12,14 @@ from tgserver.botapi.fileids import FileIds
 from tgserver.botapi.params import Params
 from tgserver.botapi.render import Renderer
 from tgserver.media import MediaService
+from tgserver.peerids import channel_key
 from tgserver.services.bots_bundle import BotServices
 from tgserver.store.bots import BotRecord
 
 if TYPE_CHECKING:
     from tgserver.botapi.webhook import WebhookDelivery
 
-__all__ = ["ApiContext", "Call", "guarded"]
+__all__ = ["ApiContext", "CHAT_PARAMS", "Call", "guarded", "resolve_usernames"]
 
 
 @attrs.define(eq=False)
@@ -54,8 +55,8 @@ class Call:
         return self.bot.id
 
     def chat_id(self, name: str = "chat_id") -> int:
-        """A ``chat_id`` parameter (an integer; ``@username`` names only channels, which this
-        server's Bot API does not reach yet: chat not found).
+        """A ``chat_id`` parameter: an integer (``-100...`` for supergroups and channels; an
+        ``@username`` was turned into its id by :func:`resolve_usernames`).
 
         Raises:
             BotApiError: ``chat_id is empty`` / ``chat not found``.
@@ -70,6 +71,24 @@ class Call:
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
             return int(value.strip())
         raise bad_request("chat not found")
+
+
+#: The parameters that name a chat and may be a public channel's ``@username``.
+CHAT_PARAMS: Final = ("chat_id", "from_chat_id")
+
+
+async def resolve_usernames(call: Call) -> Call:
+    """``call`` with ``@username`` chat parameters replaced by the public supergroup's or
+    channel's ``-100...`` id (unknown names are left as they are: "chat not found")."""
+    channels = call.ctx.services.bots.channels
+    for name in CHAT_PARAMS:
+        value = call.params.raw(name)
+        if channels is None or not isinstance(value, str) or not value.startswith("@"):
+            continue
+        found = await channels.services.channels.resolve(value)
+        if found is not None:
+            call = attrs.evolve(call, params=call.params.replaced(name, channel_key(found.id)))
+    return call
 
 
 async def guarded(coro: Any, *, message_action: str | None = None) -> Any:

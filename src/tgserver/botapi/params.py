@@ -155,6 +155,10 @@ class Params:
         """The value as it came (None when absent)."""
         return self._values.get(name)
 
+    def replaced(self, name: builtins.str, value: Any) -> Params:
+        """A copy with ``name`` set to ``value``."""
+        return Params({**self._values, name: value})
+
     def str(
         self,
         name: builtins.str,

@@ -1,12 +1,15 @@
 """Bot API JSON of users, chats, messages (with media) and updates.
 
-Renders records of the bot's own box (message ids are the bot's). A message that cannot be
-rendered yields None, never an exception that would fail a whole getUpdates batch.
+Renders records of the bot's own box (message ids are the bot's) and, for supergroups and
+broadcast channels, views of the channel's one copy (:func:`~tgserver.services.bots_channels.
+channel_view`: the channel's ids, chat id ``-100...``). A message that cannot be rendered
+yields None, never an exception that would fail a whole getUpdates batch.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -15,21 +18,33 @@ from tgcore.tl import types
 from tgserver.botapi.entities import command_entities, entities_to_json
 from tgserver.botapi.fileids import FileIds, FileRef
 from tgserver.botapi.keyboards import markup_to_json
+from tgserver.botapi.members import member_json
 from tgserver.media import MediaKind, MediaRecord, MediaService, media_id_of
 from tgserver.peerids import PeerKind, channel_key, split_key
 from tgserver.rpc.handlers.render import decode_object, decode_objects
 from tgserver.services.bots_callbacks import CallbackQuery
+from tgserver.services.bots_channels import channel_id_of, channel_view
 from tgserver.services.bots_updates import kind_name
 from tgserver.store.accounts import UserRecord, UserStore
 from tgserver.store.bots import BotUpdateKind, QueuedUpdate
+from tgserver.store.channels import ChannelRecord, ChannelStore
 from tgserver.store.chats import ChatRecord, ChatStore
 from tgserver.store.messages import MessageRecord, MessageStore
 
-__all__ = ["Renderer", "chat_json", "group_json", "user_json"]
+__all__ = ["Renderer", "channel_json", "chat_json", "group_json", "user_json"]
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
+
+_MESSAGE_KINDS = frozenset(
+    {
+        BotUpdateKind.MESSAGE,
+        BotUpdateKind.EDITED_MESSAGE,
+        BotUpdateKind.CHANNEL_POST,
+        BotUpdateKind.EDITED_CHANNEL_POST,
+    }
+)
 
 
 def user_json(user: UserRecord) -> Json:
@@ -45,6 +60,19 @@ def user_json(user: UserRecord) -> Json:
 def group_json(chat: ChatRecord) -> Json:
     """The Bot API ``Chat`` of a basic group."""
     return {"id": -chat.id, "type": "group", "title": chat.title}
+
+
+def channel_json(channel: ChannelRecord) -> Json:
+    """The Bot API ``Chat`` of a supergroup (``supergroup``) or broadcast channel
+    (``channel``)."""
+    value: Json = {
+        "id": channel_key(channel.id),
+        "type": "supergroup" if channel.megagroup else "channel",
+        "title": channel.title,
+    }
+    if channel.username:
+        value["username"] = channel.username
+    return value
 
 
 def _action_users(action: object) -> list[int]:
@@ -68,6 +96,10 @@ def _action_json(action: object, users: dict[int, UserRecord], value: Json) -> N
         value["new_chat_title"] = action.title
     elif isinstance(action, types.MessageActionChatMigrateTo):
         value["migrate_to_chat_id"] = channel_key(action.channel_id)
+    elif isinstance(action, types.MessageActionChannelCreate):
+        value["supergroup_chat_created"] = True
+    elif isinstance(action, types.MessageActionChannelMigrateFrom):
+        value["migrate_from_chat_id"] = -action.chat_id
 
 
 def chat_json(user: UserRecord) -> Json:
@@ -89,6 +121,7 @@ class Renderer:
         file_ids: Makes the bot's file ids.
         messages: Reads replied-to messages of the bot's box.
         chats: Basic groups (None: group messages cannot be shown).
+        channels: Supergroups and channels (None: their messages cannot be shown).
     """
 
     def __init__(
@@ -98,8 +131,10 @@ class Renderer:
         file_ids: FileIds,
         messages: MessageStore,
         chats: ChatStore | None = None,
+        channels: ChannelStore | None = None,
     ) -> None:
         self._chats = chats
+        self._channels = channels
         self._users = users
         self._media = media
         self._file_ids = file_ids
@@ -135,12 +170,13 @@ class Renderer:
         author = users.get(record.from_id)
         if author is None:
             raise LookupError("the author of the message is gone")
-        value: Json = {
-            "message_id": record.id,
-            "from": user_json(author),
-            "chat": await self._chat(record.peer_id, users),
-            "date": record.date,
-        }
+        chat = await self._chat(record.peer_id, users)
+        value: Json = {"message_id": record.id, "from": user_json(author)}
+        if chat["type"] == "channel":
+            # A broadcast post is the channel's, not its admin's.
+            del value["from"]
+            value["sender_chat"] = chat
+        value.update(chat=chat, date=record.date)
         if action is not None:
             _action_json(action, users, value)
             return value
@@ -148,7 +184,17 @@ class Renderer:
             value["edit_date"] = record.edit_date
         if isinstance(fwd, types.MessageFwdHeader):
             origin: Json
-            if fwd_user is not None and fwd_user in users:
+            source = await self._forwarded_channel(fwd)
+            if source is not None:
+                origin = {
+                    "type": "channel",
+                    "chat": source,
+                    "message_id": fwd.channel_post or 0,
+                    "date": fwd.date,
+                }
+                value["forward_from_chat"] = source
+                value["forward_from_message_id"] = fwd.channel_post or 0
+            elif fwd_user is not None and fwd_user in users:
                 origin = {
                     "type": "user",
                     "sender_user": user_json(users[fwd_user]),
@@ -165,7 +211,7 @@ class Renderer:
             value["forward_origin"] = origin
             value["forward_date"] = fwd.date
         if nested and record.reply_to is not None:
-            replied = await self._messages.get_message(bot_id, record.reply_to)
+            replied = await self.lookup(bot_id, record.peer_id, record.reply_to)
             if replied is not None:
                 with contextlib.suppress(LookupError):
                     value["reply_to_message"] = await self.message(bot_id, replied, nested=False)
@@ -199,10 +245,33 @@ class Renderer:
                 raise LookupError("the chat's user is gone")
             return chat_json(user)
         kind, raw_id = split_key(peer_id)
+        if kind is PeerKind.CHANNEL:
+            channel = await self._channels.get_channel(raw_id) if self._channels else None
+            if channel is None:
+                raise LookupError("the channel is gone")
+            return channel_json(channel)
         chat = await self._chats.get_chat(raw_id) if self._chats and kind is PeerKind.CHAT else None
         if chat is None:
-            raise LookupError("the chat is gone (or is a channel, not shown to bots yet)")
+            raise LookupError("the chat is gone")
         return group_json(chat)
+
+    async def _forwarded_channel(self, fwd: types.MessageFwdHeader) -> Json | None:
+        """The ``Chat`` of the broadcast channel a forward comes from (None: not one)."""
+        if not isinstance(fwd.from_id, types.PeerChannel) or self._channels is None:
+            return None
+        channel = await self._channels.get_channel(fwd.from_id.channel_id)
+        return channel_json(channel) if channel is not None else None
+
+    async def lookup(self, bot_id: int, chat_id: int, message_id: int) -> MessageRecord | None:
+        """A message as the bot sees it: of a channel (``chat_id`` ``-100...``: the channel's
+        ids), else of the bot's box; None when it is gone."""
+        channel_id = channel_id_of(chat_id)
+        if channel_id is None:
+            return await self._messages.get_message(bot_id, message_id)
+        if self._channels is None:
+            return None
+        found = await self._channels.get_messages(channel_id, [message_id])
+        return channel_view(bot_id, found[0]) if found else None
 
     async def _media_json(self, bot_id: int, record: MessageRecord, value: Json) -> bool:
         if record.media is None:
@@ -268,8 +337,8 @@ class Renderer:
             return None
 
     async def _update(self, bot_id: int, queued: QueuedUpdate) -> Json | None:
-        if queued.kind in (BotUpdateKind.MESSAGE, BotUpdateKind.EDITED_MESSAGE):
-            record = await self._messages.get_message(bot_id, queued.message_id)
+        if queued.kind in _MESSAGE_KINDS:
+            record = await self.lookup(bot_id, queued.chat_id, queued.message_id)
             if record is None:
                 return None
             message = await self.message(bot_id, record)
@@ -285,8 +354,34 @@ class Renderer:
                 "chat_instance": query.chat_instance,
                 "data": query.data.decode("utf-8", "replace"),
             }
-            record = await self._messages.get_message(bot_id, query.message_id)
+            record = await self.lookup(bot_id, query.chat_id, query.message_id)
             if record is not None:
                 value["message"] = await self.message(bot_id, record, nested=False)
             return {"update_id": queued.update_id, "callback_query": value}
+        if queued.kind == BotUpdateKind.MY_CHAT_MEMBER:
+            return {
+                "update_id": queued.update_id,
+                "my_chat_member": await self._member_update(bot_id, queued),
+            }
         return None
+
+    async def _member_update(self, bot_id: int, queued: QueuedUpdate) -> Json:
+        """A ``ChatMemberUpdated`` of the bot's membership in a channel."""
+        body = json.loads(queued.payload)
+        users = await self._user_map([bot_id, int(body["from_id"])])
+        bot = users[bot_id]
+        actor = users.get(int(body["from_id"]), bot)
+        chat = await self._chat(queued.chat_id, users)
+        return {
+            "chat": chat,
+            "from": user_json(actor),
+            "date": queued.date,
+            "old_chat_member": member_json(user_json(bot), str(body["old"])),
+            "new_chat_member": member_json(
+                user_json(bot),
+                str(body["new"]),
+                admin_rights=int(body.get("admin_rights", 0)),
+                until_date=int(body.get("until_date", 0)),
+                broadcast=chat["type"] == "channel",
+            ),
+        }

@@ -189,10 +189,15 @@ class OnlineIndex:
         for index, payload in enumerate(payloads):
             queued = outlet.send_nowait(payload)
             if queued is None:
-                self._backlogs[link] = payloads[index:]
                 nursery = self._nursery
-                assert nursery is not None
-                nursery.start_soon(self._send_backlog, link, outlet)
+                if nursery is None:
+                    return  # stopping: the client resyncs, as after a lost connection
+                self._backlogs[link] = payloads[index:]
+                try:
+                    nursery.start_soon(self._send_backlog, link, outlet)
+                except RuntimeError:
+                    del self._backlogs[link]
+                    log.debug("stopping; a slow session's updates are not flushed")
                 return
             if not queued:
                 return  # the connection closed: as Gateway.flush, the rest is dropped

@@ -6,6 +6,9 @@
 - :class:`MediaStore` (with :class:`SqliteMediaStore` and :class:`MemoryMediaStore`) keeps the
   metadata: uploads in progress, stored files, documents and photos.
 - :func:`render_media` shows stored message media to one viewer.
+- Parts in parallel: :class:`PartLedger` (uploads in progress checked in memory),
+  :class:`DirectorySync` (shared directory flushes), :class:`GroupCommit` (part rows committed
+  in batches).
 """
 
 from tgserver.media.blobs import (

@@ -15,6 +15,7 @@ from typing import Final
 
 import trio
 
+from tgcore.errors import StorageError
 from tgserver.media.blobs import BlobStore, new_blob_id
 from tgserver.media.crypto import MasterKey, new_file_key, open_part, seal_part
 from tgserver.media.records import StoredFile
@@ -24,6 +25,17 @@ __all__ = ["CHUNK_SIZE", "EncryptedFiles"]
 
 #: The part size of files stored from the server side (Telegram's largest part).
 CHUNK_SIZE: Final = MAX_PART_SIZE
+
+
+def _first_storage_error(group: BaseExceptionGroup[BaseException]) -> StorageError | None:
+    for exc in group.exceptions:
+        if isinstance(exc, StorageError):
+            return exc
+        if isinstance(exc, BaseExceptionGroup):
+            found = _first_storage_error(exc)
+            if found is not None:
+                return found
+    return None
 
 
 def _sealer(file_key: bytes, blob_id: str, part: int, data: bytes) -> Callable[[], bytes]:
@@ -129,9 +141,16 @@ class EncryptedFiles:
         async def one(index: int) -> None:
             chunks[index - first] = await self.read_part(stored, index)
 
-        async with trio.open_nursery() as nursery:
-            for index in range(first, end):
-                nursery.start_soon(one, index)
+        try:
+            async with trio.open_nursery() as nursery:
+                for index in range(first, end):
+                    nursery.start_soon(one, index)
+        except BaseExceptionGroup as group:
+            # A missing or tampered part is the caller's StorageError, not a task group's.
+            failed = _first_storage_error(group)
+            if failed is None:
+                raise
+            raise failed from group
         return b"".join(chunks)
 
     async def read_all(self, stored: StoredFile) -> bytes:

@@ -22,6 +22,7 @@ import attrs
 
 from tgcore.errors import FloodWait, RpcError
 from tgserver.peerids import PeerKind, split_key
+from tgserver.services.bots_channels import BotChannels, channel_id_of
 from tgserver.services.chats_bundle import ChatServices
 from tgserver.services.errors import PEER_ID_INVALID, USERNAME_INVALID, bad_request
 from tgserver.services.events import BoxEvent
@@ -112,13 +113,15 @@ class BotService:
     """Bot accounts and what they do to messages.
 
     A ``chat_id`` is a peer key (:mod:`tgserver.peerids`): a user id for a private chat, the
-    negative id of a basic group the bot is a member of.
+    negative id of a basic group the bot is a member of, ``-100...`` for a supergroup or
+    broadcast channel (through :class:`~tgserver.services.bots_channels.BotChannels`).
 
     Args:
         messaging: The messaging services (stores, bus, users).
         store: Bot tokens, settings and update queues.
         limits: Send rates (over them: :class:`~tgcore.errors.FloodWait`).
         chats: The basic-group services (None: private chats only).
+        channels: Supergroups and broadcast channels (None: not reachable).
         clock: Unix time.
         rng: Randomness (token secrets).
     """
@@ -130,10 +133,13 @@ class BotService:
         *,
         limits: BotLimits | None = None,
         chats: ChatServices | None = None,
+        channels: BotChannels | None = None,
         clock: Callable[[], float] = time.time,
         rng: Callable[[int], bytes] = os.urandom,
     ) -> None:
         self.messaging = messaging
+        #: Supergroups and broadcast channels (None: not reachable).
+        self.channels = channels
         #: Basic groups (None: bots reach private chats only).
         self.chats = chats
         self.store = store
@@ -244,6 +250,21 @@ class BotService:
             raise bad_request(PEER_ID_INVALID)
         return raw_id
 
+    def channel_id(self, chat_id: int) -> int | None:
+        """The supergroup or channel a ``chat_id`` names (None: another kind of chat).
+
+        Raises:
+            RpcError: ``PEER_ID_INVALID`` for a channel when channels are not wired.
+        """
+        channel_id = channel_id_of(chat_id)
+        if channel_id is not None and self.channels is None:
+            raise bad_request(PEER_ID_INVALID)
+        return channel_id
+
+    def _channels(self) -> BotChannels:
+        assert self.channels is not None
+        return self.channels
+
     async def group(self, bot_id: int, chat_id: int) -> ChatRecord:
         """The basic group ``chat_id`` names, if the bot is or was in it.
 
@@ -265,8 +286,13 @@ class BotService:
             RpcError: ``PEER_ID_INVALID`` (no such chat), ``403 USER_IS_BOT``,
                 ``403 BOT_CANT_INITIATE_CONVERSATION`` (the user never wrote to the bot),
                 ``403 USER_IS_BLOCKED`` (the user blocked the bot), ``403
-                CHAT_WRITE_FORBIDDEN`` (the bot is not in the group).
+                CHAT_WRITE_FORBIDDEN`` (the bot is not in the group), 403 for a supergroup or
+                channel the bot is not a member of.
         """
+        channel_id = self.channel_id(chat_id)
+        if channel_id is not None:
+            await self._channels().membership(bot_id, channel_id)
+            return
         group_id = self.group_id(chat_id)
         if group_id is not None:
             assert self.chats is not None
@@ -316,6 +342,19 @@ class BotService:
             raise bad_request("MEDIA_CAPTION_TOO_LONG")
         if utf16_length(text) > MAX_MESSAGE_LENGTH:
             raise bad_request(MESSAGE_TOO_LONG)
+        channel_id = self.channel_id(chat_id)
+        if channel_id is not None:
+            self._rate(bot_id, chat_id)
+            return await self._channels().send(
+                bot_id,
+                channel_id,
+                text,
+                entities=entities,
+                media=media,
+                reply_markup=reply_markup,
+                reply_to=reply_to,
+                fwd_from=fwd_from,
+            )
         await self.check_can_write(bot_id, chat_id)
         self._rate(bot_id, chat_id)
         group_id = self.group_id(chat_id)
@@ -362,14 +401,29 @@ class BotService:
             return None
         return await self._messages.get_message(bot_id, message_id)
 
+    async def message_in(self, bot_id: int, chat_id: int, message_id: int) -> MessageRecord | None:
+        """A message of the chat ``chat_id`` as the bot sees it (a channel's message for a
+        ``-100...`` chat the bot may read), or None."""
+        channel_id = channel_id_of(chat_id)
+        if channel_id is not None:
+            if self.channels is None:
+                return None
+            try:
+                await self.channels.chat(bot_id, channel_id)
+            except RpcError:
+                return None
+            return await self.channels.message(bot_id, channel_id, message_id)
+        found = await self.message(bot_id, message_id)
+        return found if found is not None and found.peer_id == chat_id else None
+
     async def chat_message(self, bot_id: int, chat_id: int, message_id: int) -> MessageRecord:
         """A message of the bot's chat with ``chat_id``.
 
         Raises:
             RpcError: ``MESSAGE_ID_INVALID`` when there is none.
         """
-        found = await self.message(bot_id, message_id)
-        if found is None or found.peer_id != chat_id:
+        found = await self.message_in(bot_id, chat_id, message_id)
+        if found is None:
             raise bad_request(MESSAGE_ID_INVALID)
         return found
 
@@ -390,6 +444,16 @@ class BotService:
             RpcError: ``MESSAGE_ID_INVALID``, ``MESSAGE_AUTHOR_REQUIRED`` (403),
                 ``MESSAGE_EMPTY``, ``MESSAGE_TOO_LONG``, ``MESSAGE_NOT_MODIFIED``.
         """
+        channel_id = self.channel_id(chat_id)
+        if channel_id is not None:
+            return await self._channels().edit(
+                bot_id,
+                channel_id,
+                message_id,
+                text=text,
+                entities=entities,
+                reply_markup=reply_markup,
+            )
         current = await self.chat_message(bot_id, chat_id, message_id)
         if not current.out:
             raise RpcError(403, "MESSAGE_AUTHOR_REQUIRED")
@@ -436,6 +500,11 @@ class BotService:
         Raises:
             RpcError: ``MESSAGE_ID_INVALID`` (no such message, or nothing deleted).
         """
+        channel_id = self.channel_id(chat_id)
+        if channel_id is not None:
+            if not await self._channels().delete(bot_id, channel_id, [message_id]):
+                raise bad_request(MESSAGE_ID_INVALID)
+            return
         await self.chat_message(bot_id, chat_id, message_id)
         if self.group_id(chat_id) is not None:
             assert self.chats is not None
@@ -451,6 +520,10 @@ class BotService:
         Raises:
             RpcError: the errors of :meth:`check_can_write`.
         """
+        channel_id = self.channel_id(chat_id)
+        if channel_id is not None:
+            await self._channels().typing(bot_id, channel_id)
+            return
         await self.check_can_write(bot_id, chat_id)
         group_id = self.group_id(chat_id)
         if group_id is not None:

@@ -6,6 +6,8 @@ cursor (``BotRecord.box_pts``) into queued updates and moves the cursor in one t
 the bot store. The bus only says *when* to look; :meth:`BotUpdates.run` feeds every bot at
 startup (catch-up) and then whenever the bus reports a change of a bot's box. Callback
 queries, which are not in the box log, are queued directly (:meth:`BotUpdates.enqueue`).
+Supergroups and channels keep their own log: a :class:`~tgserver.services.bots_channel_feed.
+ChannelFeed` (when channels are wired) feeds those in the same step, under the same lock.
 
 getUpdates is long polling over that queue, with Telegram's rules: an ``offset`` confirms the
 updates below it; a second getUpdates of the same bot ends the first one with a conflict.
@@ -21,6 +23,12 @@ import trio
 
 from tgcore.errors import RpcError
 from tgserver.bus import EventBus, Subscription
+from tgserver.services.bots_channel_feed import ChannelFeed
+from tgserver.services.channels.events import (
+    ChannelEditEvent,
+    ChannelMessageEvent,
+    ChannelUpdatedEvent,
+)
 from tgserver.services.events import BoxEvent
 from tgserver.store.bots import (
     BotRecord,
@@ -53,7 +61,12 @@ _NAMES: Final = {
     BotUpdateKind.MESSAGE: "message",
     BotUpdateKind.EDITED_MESSAGE: "edited_message",
     BotUpdateKind.CALLBACK_QUERY: "callback_query",
+    BotUpdateKind.CHANNEL_POST: "channel_post",
+    BotUpdateKind.EDITED_CHANNEL_POST: "edited_channel_post",
+    BotUpdateKind.MY_CHAT_MEMBER: "my_chat_member",
 }
+# The bus events after which a bot's queue may have something new.
+_FEED_EVENTS: Final = (BoxEvent, ChannelMessageEvent, ChannelEditEvent, ChannelUpdatedEvent)
 #: The update kinds this server produces, by their Bot API names.
 ALL_UPDATE_KINDS: Final = tuple(_NAMES.values())
 _FEED_BATCH = 100
@@ -93,6 +106,8 @@ class BotUpdates:
         self._wake = trio.Event()
         #: Box entries turned into updates that failed and were skipped (logged).
         self.skipped = 0
+        #: The supergroups' and channels' logs (None: bots reach no channels).
+        self.channels: ChannelFeed | None = None
 
     # -- feeding ---------------------------------------------------------------------------------
 
@@ -121,7 +136,7 @@ class BotUpdates:
         self._mark(bot_id)
 
     async def _on_event(self, user_id: int, event: object) -> None:
-        if isinstance(event, BoxEvent):
+        if isinstance(event, _FEED_EVENTS):
             self._mark(user_id)
 
     def _mark(self, bot_id: int) -> None:
@@ -129,7 +144,8 @@ class BotUpdates:
         self._wake.set()
 
     async def feed(self, bot_id: int) -> int:
-        """Turn the bot's new box-log entries into queued updates; how many were queued."""
+        """Turn the bot's new box-log (and channel-log) entries into queued updates; how
+        many were queued."""
         lock = self._locks.setdefault(bot_id, trio.Lock())
         queued = 0
         async with lock:
@@ -155,6 +171,8 @@ class BotUpdates:
                     queued += len(done)
                 if to_pts >= got.state.pts:
                     break
+            if self.channels is not None:
+                queued += await self.channels.feed(bot_id, lambda kind: _wanted(bot, kind))
         if queued:
             self._notify(bot_id)
         return queued

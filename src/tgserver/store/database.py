@@ -85,6 +85,7 @@ class SqliteDatabase:
         version: int,
         synchronous: Synchronous = "FULL",
         what: str = "database",
+        migrate: Callable[[sqlite3.Connection], object] | None = None,
     ) -> Self:
         """Open (creating if needed) the database file at ``path`` and create ``schema``.
 
@@ -96,6 +97,9 @@ class SqliteDatabase:
             synchronous: SQLite's ``synchronous`` pragma (``FULL``: a committed write
                 survives a power cut).
             what: How errors name this database ("the auth-key store").
+            migrate: Run once opened, as one :meth:`write`: brings an older file's tables up
+                to ``schema`` (``CREATE ... IF NOT EXISTS`` leaves existing tables as they
+                were). The database is closed again when it fails.
 
         Raises:
             StorageError: the file cannot be opened or holds a newer schema.
@@ -107,7 +111,14 @@ class SqliteDatabase:
             )
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open {path}: {exc}") from exc
-        return cls(conn, path, what=what)
+        db = cls(conn, path, what=what)
+        if migrate is not None:
+            try:
+                await db.write(migrate)
+            except BaseException:
+                await db.aclose()
+                raise
+        return db
 
     @property
     def path(self) -> Path:

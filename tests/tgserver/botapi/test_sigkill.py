@@ -13,7 +13,8 @@ import httpx
 import pytest
 import trio
 
-from tests.tgserver.test_durability_sigkill import SCRIPT, User, client, log_in, running_server
+from tests.sigkill_support import SCRIPT, running_server
+from tests.tgserver.test_durability_sigkill import User, client, log_in
 from tgcore.tl import functions, types
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends POSIX signals")

@@ -13,128 +13,30 @@ stores each at most once.
 from __future__ import annotations
 
 import os
-import re
-import signal
-import subprocess
-import sys
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
-from typing import IO
 
 import pytest
 import trio
 
-from tgcore.client import Client, ClientConfig
-from tgcore.errors import RpcError
+from tests.sigkill_support import (
+    CODE,
+    burst_then_kill,
+    full_history,
+    running_server,
+    session_client,
+)
+from tgcore.client import Client, log_in
 from tgcore.storage import MemorySessionStore
 from tgcore.tl import functions, types
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends POSIX signals")
 
-SCRIPT = Path(sys.executable).with_name("tgserver")
-LISTENING = re.compile(r"tgserver listening on mtproto://\S+:(\d+) \(TCP: ")
 PHONE = "9996627301"
-CODE = "22222"
 TASKS = 4
 PER_TASK = 40
 KILL_AFTER = 60
-
-
-class ServerProcess:
-    """``tgserver run --data DIR --port 0`` with its log in a file."""
-
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TGSERVER_")}
-        self.log_path = log_path
-        self._log: IO[str] = log_path.open("w")
-        self.proc = subprocess.Popen(
-            [str(SCRIPT), "run", "--data", str(data_dir), "--port", "0"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-        )
-
-    async def port(self) -> int:
-        """The port the server reports once it listens."""
-        with trio.move_on_after(30):
-            while True:
-                if found := LISTENING.search(self.log_path.read_text()):
-                    return int(found[1])
-                if self.proc.poll() is not None:
-                    pytest.fail(f"tgserver exited:\n{self.log_path.read_text()}")
-                await trio.sleep(0.05)
-        pytest.fail(f"tgserver did not listen:\n{self.log_path.read_text()}")
-
-    def close(self) -> None:
-        """Kill if still running, reap, close the log."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self._log.close()
-
-
-@asynccontextmanager
-async def running_server(data_dir: Path, log: Path) -> AsyncIterator[tuple[ServerProcess, int]]:
-    server = ServerProcess(data_dir, log)
-    try:
-        yield server, await server.port()
-    finally:
-        server.close()
-
-
-async def log_in(client: Client) -> None:
-    try:
-        [me] = await client(functions.users.GetUsers(id=[types.InputUserSelf()]))
-        if isinstance(me, types.User):
-            return
-    except RpcError:
-        pass
-    sent = await client(
-        functions.auth.SendCode(
-            phone_number=PHONE, api_id=1, api_hash="0" * 32, settings=types.CodeSettings()
-        )
-    )
-    assert isinstance(sent, types.auth.SentCode)
-    result = await client(
-        functions.auth.SignIn(
-            phone_number=PHONE, phone_code_hash=sent.phone_code_hash, phone_code=CODE
-        )
-    )
-    if isinstance(result, types.auth.AuthorizationSignUpRequired):
-        await client(
-            functions.auth.SignUp(
-                phone_number=PHONE,
-                phone_code_hash=sent.phone_code_hash,
-                first_name="Poster",
-                last_name="",
-            )
-        )
-
-
-async def history(client: Client, peer: types.InputPeerChannel) -> list[types.Message]:
-    found: list[types.Message] = []
-    offset_id = 0
-    while True:
-        page = await client(
-            functions.messages.GetHistory(
-                peer=peer,
-                offset_id=offset_id,
-                offset_date=0,
-                add_offset=0,
-                limit=100,
-                max_id=0,
-                min_id=0,
-                hash=0,
-            )
-        )
-        assert isinstance(page, types.messages.ChannelMessages)
-        if not page.messages:
-            return found
-        found.extend(m for m in page.messages if isinstance(m, types.Message))
-        offset_id = page.messages[-1].id
 
 
 def posted_id(answer: object) -> int:
@@ -152,14 +54,13 @@ async def test_sigkill_mid_burst_of_posts(server_data_dir: Path, tmp_path: Path)
     half = trio.Event()
 
     def connect(port: int, key: bytes) -> Client:
-        config = ClientConfig(request_timeout=20.0)
-        return Client("127.0.0.1", port, public_key=key, session=session, config=config)
+        return session_client(port, key, session)
 
     with trio.fail_after(60):
         async with running_server(server_data_dir, tmp_path / "first.log") as (server, port):
             key = (server_data_dir / "server.pub.pem").read_bytes()
             async with connect(port, key) as client:
-                await log_in(client)
+                await log_in(client, PHONE, CODE, first_name="Poster")
                 created = await client(
                     functions.channels.CreateChannel(title="Durable", about="", megagroup=True)
                 )
@@ -179,24 +80,16 @@ async def test_sigkill_mid_burst_of_posts(server_data_dir: Path, tmp_path: Path)
                         if len(acked) >= KILL_AFTER:
                             half.set()
 
-                async def killer() -> None:
-                    await half.wait()
-                    server.proc.send_signal(signal.SIGKILL)
-                    await trio.sleep(0.5)
-                    nursery.cancel_scope.cancel()
-
-                async with trio.open_nursery() as nursery:
-                    nursery.start_soon(killer)
-                    for task in range(TASKS):
-                        nursery.start_soon(poster, task)
-                assert server.proc.wait() == -signal.SIGKILL
+                await burst_then_kill(
+                    server, [partial(poster, task) for task in range(TASKS)], half
+                )
 
     assert KILL_AFTER <= len(acked) < len(burst)
     with trio.fail_after(60):
         async with running_server(server_data_dir, tmp_path / "second.log") as (server, port):  # noqa: SIM117
             async with connect(port, key) as client:
-                await log_in(client)
-                found = await history(client, peer)
+                await log_in(client, PHONE, CODE, first_name="Poster")
+                found = await full_history(client, peer)
                 counts = Counter(m.message for m in found)
                 assert [t for t, n in counts.items() if n > 1] == []
                 ids = {m.message: m.id for m in found}
@@ -232,5 +125,5 @@ async def test_sigkill_mid_burst_of_posts(server_data_dir: Path, tmp_path: Path)
                         )
                     )
                     assert first == again
-                counts = Counter(m.message for m in await history(client, peer))
+                counts = Counter(m.message for m in await full_history(client, peer))
                 assert max(counts.values()) == 1

@@ -3,6 +3,8 @@ slow reader gets a task of its own without anything overtaking."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import trio
 import trio.testing
@@ -92,7 +94,7 @@ def _index(bindings: dict[int, int]) -> tuple[OnlineIndex, MemoryBus, FakeGatewa
 
 async def test_pushes_are_queued_without_a_task_per_session() -> None:
     index, bus, gateway = _index({1: 100, 2: 100})
-    recorder = Recorder()
+    recorder: Any = Recorder()
     outlets = [Outlet(8), Outlet(8)]
     gateway.add(1, 10, outlets[0])
     gateway.add(2, 20, outlets[1])
@@ -113,7 +115,8 @@ async def test_pushes_are_queued_without_a_task_per_session() -> None:
 async def test_a_slow_reader_gets_everything_in_order_through_its_own_task() -> None:
     index, bus, gateway = _index({1: 100, 2: 200})
     slow, fast = Outlet(1), Outlet(16)
-    slow_recorder, fast_recorder = Recorder(), Recorder()
+    slow_recorder: Any = Recorder()
+    fast_recorder: Any = Recorder()
     gateway.add(1, 10, slow)
     gateway.add(2, 20, fast)
     await index.lookup_user(1)

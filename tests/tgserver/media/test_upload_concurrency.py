@@ -16,7 +16,14 @@ from hypothesis import strategies as st
 
 from tgcore.errors import RpcError, StorageError
 from tgcore.tl import types
-from tgserver.media import BlobStore, MasterKey, MediaService, MediaStore, UploadRecord
+from tgserver.media import (
+    BlobStore,
+    MasterKey,
+    MediaService,
+    MediaStore,
+    MemoryMediaStore,
+    UploadRecord,
+)
 from tgserver.media import dirsync as dirsync_module
 from tgserver.media.dirsync import DirectorySync
 from tgserver.media.groupcommit import GroupCommit
@@ -312,3 +319,35 @@ async def test_the_ledger_follows_finish_and_reupload(
     await media.save_part(ME, 9, 1, b"b" * 8 * KB)
     found = await media_store.get_upload(ME, 9)
     assert found is not None and found.parts == {0: 8 * KB, 1: 8 * KB}
+
+
+# -- sealing and opening in the worker thread ------------------------------------------------------
+
+
+async def test_a_tampered_part_fails_to_open_in_the_worker(tmp_path: Path) -> None:
+    blobs = BlobStore(str(tmp_path / "b"))
+    media = MediaService(MemoryMediaStore(), blobs, MasterKey.generate(), dc_id=2)
+    await media.save_part(ME, 3, 0, b"x" * 4 * KB)
+    record = await media.document_from_upload(
+        ME, types.InputFile(id=3, parts=1, name="t", md5_checksum=""), mime_type=""
+    )
+    assert await media.read(record, 0, 10) == b"x" * 10
+    (stored,) = record.files
+    path = trio.Path(blobs.path(stored.blob_id, 0))
+    sealed = bytearray(await path.read_bytes())
+    sealed[20] ^= 1
+    await path.write_bytes(bytes(sealed))
+    with pytest.raises(StorageError, match="authentication"):
+        await media.read(record, 0, 10)
+
+
+async def test_a_failing_sealer_writes_nothing(tmp_path: Path) -> None:
+    blobs = BlobStore(str(tmp_path / "b"))
+
+    def broken() -> bytes:
+        raise ValueError("no key")
+
+    with pytest.raises(StorageError, match="no key"):
+        await blobs.write_from("cd" * 16, 0, broken)
+    assert not await blobs.exists("cd" * 16, 0)
+    assert [p for p in (tmp_path / "b").rglob("*") if p.is_file()] == []

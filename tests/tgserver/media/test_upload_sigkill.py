@@ -12,19 +12,15 @@ is downloaded and compared byte for byte.
 from __future__ import annotations
 
 import os
-import re
 import signal
-import subprocess
-import sys
 from pathlib import Path
-from typing import IO
 
 import pytest
 import trio
 
+from tests.sigkill_support import CODE, ServerProcess, session_client
 from tgcore.client import (
     Client,
-    ClientConfig,
     download_file,
     log_in,
     media_location,
@@ -35,10 +31,7 @@ from tgcore.tl import functions, types
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends POSIX signals")
 
-SCRIPT = Path(sys.executable).with_name("tgserver")
-LISTENING = re.compile(r"tgserver listening on mtproto://\S+:(\d+) \(TCP: ")
 PHONE = "9996627311"
-CODE = "22222"  # test numbers of DC 2
 PART = 64 * 1024
 PARTS = 64
 IN_FLIGHT = 8
@@ -46,48 +39,8 @@ KILL_AFTER = 32  # acknowledged parts before the SIGKILL
 FILE_ID = 0x5EED
 
 
-class ServerProcess:
-    """``tgserver run --data DIR --port 0``; its log goes to a file (no pipe to drain)."""
-
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TGSERVER_")}
-        self.log_path = log_path
-        self._log: IO[str] = log_path.open("w")
-        self.proc = subprocess.Popen(
-            [str(SCRIPT), "run", "--data", str(data_dir), "--port", "0"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-        )
-
-    async def port(self) -> int:
-        """The port the server reports in its log once it listens."""
-        with trio.move_on_after(30):
-            while True:
-                if found := LISTENING.search(self.log_path.read_text()):
-                    return int(found[1])
-                if self.proc.poll() is not None:
-                    pytest.fail(f"tgserver exited:\n{self.log_path.read_text()}")
-                await trio.sleep(0.05)
-        pytest.fail(f"tgserver did not listen:\n{self.log_path.read_text()}")
-
-    def close(self) -> None:
-        """Kill the process if it still runs, reap it and close the log."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self._log.close()
-
-
 def client(port: int, public_key: bytes, store: MemorySessionStore) -> Client:
-    return Client(
-        "127.0.0.1",
-        port,
-        public_key=public_key,
-        session=store,
-        config=ClientConfig(request_timeout=30.0),
-    )
+    return session_client(port, public_key, store, request_timeout=30.0)
 
 
 def save_part(part: int, data: bytes) -> functions.upload.SaveBigFilePart:
@@ -120,7 +73,7 @@ async def test_sigkill_with_parts_in_flight_keeps_acknowledged_parts(
                             acknowledged.add(part)
                             if len(acknowledged) == KILL_AFTER:
                                 # Mid-burst: other parts are being written right now.
-                                server.proc.send_signal(signal.SIGKILL)
+                                server.kill()
                                 nursery.cancel_scope.cancel()
 
                     for _ in range(IN_FLIGHT):

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from tgserver.botapi.context import Call
-from tgserver.botapi.methods import bot, files, messages, updates
+from tgserver.botapi.methods import bot, chats, files, messages, updates
 
 __all__ = ["METHODS", "Method"]
 
@@ -15,6 +15,7 @@ Method = Callable[[Call], Awaitable[Any]]
 #: Lower-case method name -> implementation (Bot API method names are case-insensitive).
 METHODS: Final[dict[str, Method]] = {
     **bot.METHODS,
+    **chats.METHODS,
     **updates.METHODS,
     **messages.METHODS,
     **files.METHODS,

@@ -8,7 +8,9 @@ from typing import Any, Final
 
 from tgserver.botapi.context import Call, guarded
 from tgserver.botapi.errors import bad_request
+from tgserver.botapi.methods.chats import CHANNEL_FULL_INFO_DEFAULTS, get_channel_chat
 from tgserver.botapi.render import chat_json, group_json, user_json
+from tgserver.services.bots_channels import channel_id_of
 
 __all__ = ["METHODS"]
 
@@ -64,23 +66,17 @@ async def delete_my_commands(call: Call) -> Any:
     return True
 
 
-_FULL_INFO_DEFAULTS: Final = {
-    "accent_color_id": 0,
-    "max_reaction_count": 11,
-    "accepted_gift_types": {
-        "unlimited_gifts": False,
-        "limited_gifts": False,
-        "unique_gifts": False,
-        "premium_subscription": False,
-    },
-}
+_FULL_INFO_DEFAULTS: Final = CHANNEL_FULL_INFO_DEFAULTS
 
 
 async def get_chat(call: Call) -> Any:
     """getChat: a ChatFullInfo of a private chat (the user must have talked to the bot) or
-    of a basic group the bot is or was in."""
+    of a basic group the bot is or was in, or of a supergroup or channel it may read."""
     chat_id = call.chat_id()
     services = call.ctx.services
+    channel_id = channel_id_of(chat_id)
+    if channel_id is not None:
+        return await get_channel_chat(call, channel_id)
     if chat_id < 0:
         group = await guarded(services.bots.group(call.bot_id, chat_id))
         return {**group_json(group), **_FULL_INFO_DEFAULTS}

@@ -14,6 +14,7 @@ from tgserver.botapi.formatting import parse_text
 from tgserver.botapi.keyboards import markup_from_json
 from tgserver.rpc.handlers.render import encode_objects
 from tgserver.services.bots_callbacks import CallbackAnswer
+from tgserver.services.bots_channels import channel_id_of
 
 __all__ = ["METHODS", "formatted", "reply_markup", "reply_to"]
 
@@ -72,8 +73,8 @@ async def reply_to(call: Call, chat_id: int) -> int | None:
         raise bad_request("can't parse reply parameters JSON object")
     if not message_id:
         return None
-    found = await call.ctx.services.bots.message(call.bot_id, message_id)
-    if found is None or found.peer_id != chat_id:
+    found = await call.ctx.services.bots.message_in(call.bot_id, chat_id, message_id)
+    if found is None:
         if allow:
             return None
         raise bad_request("message to be replied not found")
@@ -84,6 +85,12 @@ async def _message(call: Call, record: Any) -> Any:
     return await call.ctx.renderer.message(call.bot_id, record)
 
 
+async def _send(call: Call, chat_id: int, text: str, **fields: Any) -> Any:
+    """Send ``text`` as the calling bot (``fields``: the other arguments of
+    :meth:`~tgserver.services.bots.BotService.send`); the bot's record of it."""
+    return await guarded(call.ctx.services.bots.send(call.bot_id, chat_id, text, **fields))
+
+
 async def send_message(call: Call) -> Any:
     """sendMessage."""
     chat_id = call.chat_id()
@@ -91,15 +98,13 @@ async def send_message(call: Call) -> Any:
     text, entities = formatted(call, raw)
     if not text.strip():
         raise bad_request("message text is empty")
-    record = await guarded(
-        call.ctx.services.bots.send(
-            call.bot_id,
-            chat_id,
-            text,
-            entities=entities,
-            reply_markup=reply_markup(call),
-            reply_to=await reply_to(call, chat_id),
-        )
+    record = await _send(
+        call,
+        chat_id,
+        text,
+        entities=entities,
+        reply_markup=reply_markup(call),
+        reply_to=await reply_to(call, chat_id),
     )
     return await _message(call, record)
 
@@ -109,13 +114,14 @@ def _inline_unsupported(call: Call) -> None:
         raise bad_request("message to edit not found")
 
 
-async def edit_message_text(call: Call) -> Any:
-    """editMessageText."""
+async def _edit(call: Call, content: tuple[str, bytes | None] | None) -> Any:
+    """The edit methods' shared part: edit the message named by ``chat_id`` and
+    ``message_id`` to ``content`` (text and entities; None: keep them) and the
+    ``reply_markup`` parameter (absent: the keyboard is removed); the edited Message."""
     _inline_unsupported(call)
     chat_id = call.chat_id()
     message_id = call.params.req_int("message_id")
-    raw = call.params.str("text", required=True, empty="message text is empty") or ""
-    text, entities = formatted(call, raw)
+    text, entities = content if content is not None else (None, None)
     record = await guarded(
         call.ctx.services.bots.edit(
             call.bot_id,
@@ -128,42 +134,25 @@ async def edit_message_text(call: Call) -> Any:
         message_action="to edit",
     )
     return await _message(call, record)
+
+
+async def edit_message_text(call: Call) -> Any:
+    """editMessageText."""
+    _inline_unsupported(call)
+    raw = call.params.str("text", required=True, empty="message text is empty") or ""
+    return await _edit(call, formatted(call, raw))
 
 
 async def edit_message_caption(call: Call) -> Any:
     """editMessageCaption."""
     _inline_unsupported(call)
-    chat_id = call.chat_id()
-    message_id = call.params.req_int("message_id")
-    text, entities = formatted(
-        call, call.params.str("caption") or "", entities_name="caption_entities"
-    )
-    record = await guarded(
-        call.ctx.services.bots.edit(
-            call.bot_id,
-            chat_id,
-            message_id,
-            text=text,
-            entities=entities,
-            reply_markup=reply_markup(call),
-        ),
-        message_action="to edit",
-    )
-    return await _message(call, record)
+    caption = call.params.str("caption") or ""
+    return await _edit(call, formatted(call, caption, entities_name="caption_entities"))
 
 
 async def edit_message_reply_markup(call: Call) -> Any:
     """editMessageReplyMarkup (no reply_markup: the keyboard is removed)."""
-    _inline_unsupported(call)
-    chat_id = call.chat_id()
-    message_id = call.params.req_int("message_id")
-    record = await guarded(
-        call.ctx.services.bots.edit(
-            call.bot_id, chat_id, message_id, reply_markup=reply_markup(call)
-        ),
-        message_action="to edit",
-    )
-    return await _message(call, record)
+    return await _edit(call, None)
 
 
 async def delete_message(call: Call) -> Any:
@@ -180,31 +169,37 @@ async def delete_message(call: Call) -> Any:
 async def _source(call: Call, action: str) -> Any:
     from_chat = call.chat_id("from_chat_id")
     message_id = call.params.req_int("message_id")
-    found = await call.ctx.services.bots.message(call.bot_id, message_id)
-    if found is None or found.peer_id != from_chat:
+    found = await call.ctx.services.bots.message_in(call.bot_id, from_chat, message_id)
+    if found is None:
         raise bad_request(f"message to {action} not found")
     return found
+
+
+async def _forward_header(call: Call, source: Any) -> bytes:
+    """The forward header naming where ``source`` comes from: its author, or for a post of a
+    broadcast channel the channel and the post (the admin who posted stays hidden)."""
+    channel_id = channel_id_of(source.peer_id)
+    channels = call.ctx.services.bots.channels
+    if channel_id is not None and channels is not None:
+        channel = await channels.store.get_channel(channel_id)
+        if channel is not None and not channel.megagroup:
+            return types.MessageFwdHeader(
+                from_id=types.PeerChannel(channel_id=channel_id),
+                channel_post=source.id,
+                date=source.date,
+            ).to_bytes()
+    return types.MessageFwdHeader(
+        from_id=types.PeerUser(user_id=source.from_id), date=source.date
+    ).to_bytes()
 
 
 async def forward_message(call: Call) -> Any:
     """forwardMessage: a copy with a forward header naming the original author."""
     chat_id = call.chat_id()
     source = await _source(call, "forward")
-    header = (
-        source.fwd_from
-        or types.MessageFwdHeader(
-            from_id=types.PeerUser(user_id=source.from_id), date=source.date
-        ).to_bytes()
-    )
-    record = await guarded(
-        call.ctx.services.bots.send(
-            call.bot_id,
-            chat_id,
-            source.text,
-            entities=source.entities,
-            media=source.media,
-            fwd_from=header,
-        )
+    header = source.fwd_from or await _forward_header(call, source)
+    record = await _send(
+        call, chat_id, source.text, entities=source.entities, media=source.media, fwd_from=header
     )
     return await _message(call, record)
 
@@ -218,16 +213,14 @@ async def copy_message(call: Call) -> Any:
     if caption is not None:
         text, entities = formatted(call, caption, entities_name="caption_entities")
     markup = reply_markup(call)
-    record = await guarded(
-        call.ctx.services.bots.send(
-            call.bot_id,
-            chat_id,
-            text,
-            entities=entities,
-            media=source.media,
-            reply_markup=markup if markup is not None else source.reply_markup,
-            reply_to=await reply_to(call, chat_id),
-        )
+    record = await _send(
+        call,
+        chat_id,
+        text,
+        entities=entities,
+        media=source.media,
+        reply_markup=markup if markup is not None else source.reply_markup,
+        reply_to=await reply_to(call, chat_id),
     )
     return {"message_id": record.id}
 

@@ -15,6 +15,7 @@ from tgserver.rpc.handlers.peers import input_peer_user_id, tl_user
 from tgserver.rpc.handlers.render import decode_object
 from tgserver.services import MESSAGE_ID_INVALID, PEER_ID_INVALID, bad_request
 from tgserver.services.bots_bundle import BotServices
+from tgserver.store.messages import MessageRecord
 
 __all__ = ["DATA_INVALID", "BotHandlers"]
 
@@ -59,17 +60,10 @@ class BotHandlers:
     ) -> types.messages.BotCallbackAnswer:
         """messages.getBotCallbackAnswer: ask the bot, wait (bounded) for its answer."""
         me = require_user(ctx)
-        if isinstance(request.peer, types.InputPeerChat):
-            # The message comes from the caller's own box, which proves membership.
-            try:
-                peer = chat_key(request.peer.chat_id)
-            except ValueError:
-                raise bad_request(PEER_ID_INVALID) from None
+        if isinstance(request.peer, types.InputPeerChannel):
+            message = await self._channel_message(me, request.peer, request.msg_id)
         else:
-            peer = await input_peer_user_id(self._users, me, request.peer)
-        message = await self._services.messaging.messages.store.get_message(me, request.msg_id)
-        if message is None or message.peer_id != peer:
-            raise bad_request(MESSAGE_ID_INVALID)
+            message = await self._box_message(me, request.peer, request.msg_id)
         data = request.data or b""
         if data not in _callback_data(decode_object(message.reply_markup)):
             raise bad_request(DATA_INVALID)
@@ -83,3 +77,35 @@ class BotHandlers:
             url=answer.url,
             cache_time=answer.cache_time,
         )
+
+    async def _channel_message(
+        self, me: int, peer: types.InputPeerChannel, msg_id: int
+    ) -> MessageRecord:
+        """A supergroup's or channel's message the caller may read, as a record of its own."""
+        channels = self._services.bots.channels
+        if channels is None or not channels.services.access.check(
+            me, peer.channel_id, peer.access_hash
+        ):
+            raise bad_request(PEER_ID_INVALID)
+        await channels.services.access.readable(me, peer.channel_id)
+        message = await channels.message(me, peer.channel_id, msg_id)
+        if message is None:
+            raise bad_request(MESSAGE_ID_INVALID)
+        return message
+
+    async def _box_message(
+        self, me: int, input_peer: types.TypeInputPeer, msg_id: int
+    ) -> MessageRecord:
+        """A message of the caller's box in the private chat or basic group ``input_peer``."""
+        if isinstance(input_peer, types.InputPeerChat):
+            # The message comes from the caller's own box, which proves membership.
+            try:
+                peer = chat_key(input_peer.chat_id)
+            except ValueError:
+                raise bad_request(PEER_ID_INVALID) from None
+        else:
+            peer = await input_peer_user_id(self._users, me, input_peer)
+        message = await self._services.messaging.messages.store.get_message(me, msg_id)
+        if message is None or message.peer_id != peer:
+            raise bad_request(MESSAGE_ID_INVALID)
+        return message

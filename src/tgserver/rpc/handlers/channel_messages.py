@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from typing import Protocol
 
-from tgcore.errors import RpcError
 from tgcore.tl import TLObject, functions, pack_bool, types
 from tgserver.peerids import channel_key
 from tgserver.rpc.context import RequestContext
+from tgserver.rpc.handlers._sending import stored_entities
 from tgserver.rpc.handlers.account import require_user
 from tgserver.rpc.handlers.channel_common import ChannelRendering, input_channel_id
 from tgserver.rpc.handlers.channel_render import (
@@ -23,7 +23,6 @@ from tgserver.rpc.handlers.channel_render import (
     tl_channel_message,
 )
 from tgserver.rpc.handlers.messages import origin_of
-from tgserver.rpc.handlers.peers import input_user_id
 from tgserver.rpc.handlers.render import encode_objects
 from tgserver.rpc.handlers.routing import ChannelDialog, ForwardSource
 from tgserver.services import bad_request
@@ -67,20 +66,8 @@ class ChannelMessageHandlers:
     async def _entities(
         self, me: int, entities: list[types.TypeMessageEntity] | None
     ) -> bytes | None:
-        if not entities:
-            return None
-        kept: list[types.TypeMessageEntity] = []
-        for entity in entities:
-            if isinstance(entity, types.InputMessageEntityMentionName):
-                try:
-                    user_id = await input_user_id(self._users, me, entity.user_id)
-                except RpcError:
-                    continue
-                entity = types.MessageEntityMentionName(
-                    offset=entity.offset, length=entity.length, user_id=user_id
-                )
-            kept.append(entity)
-        return encode_objects(kept)
+        """The entities as stored (see :func:`~tgserver.rpc.handlers._sending.stored_entities`)."""
+        return encode_objects(await stored_entities(self._users, me, entities))
 
     async def _updates(
         self,

@@ -35,7 +35,7 @@ from tgserver.services.channels import (
 from tgserver.store.accounts import UserRecord
 from tgserver.store.channels import ChannelMessage, ChannelRecord
 
-__all__ = ["ChannelEventRenderer", "Spliced"]
+__all__ = ["ChannelEventRenderer"]
 
 _UPDATES = pack_int(types.Updates.CONSTRUCTOR_ID)
 _CHANNEL_EVENTS = (

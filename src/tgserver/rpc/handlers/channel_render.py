@@ -161,6 +161,7 @@ def tl_channel_message(message: ChannelMessage, viewer_id: int) -> types.TypeMes
         media=render_media(message.media, viewer_id),
         entities=decode_objects(message.entities) or None,  # type: ignore[arg-type]
         edit_date=message.edit_date,
+        reply_markup=decode_object(message.reply_markup),  # type: ignore[arg-type]
     )
 
 

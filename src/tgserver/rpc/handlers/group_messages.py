@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tgcore.tl import TLObject, functions, types
 from tgserver.peerids import chat_key
+from tgserver.rpc.handlers._sending import sent_updates
 from tgserver.rpc.handlers.answers import Answers
 from tgserver.rpc.handlers.render import encode_objects, tl_message
 from tgserver.services.chats_bundle import ChatServices
@@ -50,15 +51,12 @@ class GroupMessageHandlers:
     ) -> types.Updates:
         """The answer to a send: ``updateMessageID`` (when there is a random_id) and
         ``updateNewMessage`` for each sent copy of the sender's box."""
-        updates: list[types.TypeUpdate] = []
-        for record, random_id in sent:
-            if random_id is not None:
-                updates.append(types.UpdateMessageID(id=record.id, random_id=random_id))
-            updates.append(
-                types.UpdateNewMessage(message=tl_message(record), pts=record.pts, pts_count=1)
-            )
         return await self._answers.updates(
-            me, updates, [r for r, _ in sent], date=self.now(), peer_keys=[chat_key(chat_id)]
+            me,
+            sent_updates(sent),
+            [r for r, _ in sent],
+            date=self.now(),
+            peer_keys=[chat_key(chat_id)],
         )
 
     async def send_message(

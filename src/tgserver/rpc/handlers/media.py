@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from tgcore.errors import RpcError
 from tgcore.tl import functions, types
 from tgserver.media import MediaRecord, MediaService, media_error
 from tgserver.media.errors import MEDIA_CAPTION_TOO_LONG, MEDIA_EMPTY, MULTI_MEDIA_TOO_LONG
 from tgserver.rpc.context import RequestContext
 from tgserver.rpc.dispatcher import Dispatcher
+from tgserver.rpc.handlers._sending import sent_updates, stored_entities
 from tgserver.rpc.handlers.account import require_user
 from tgserver.rpc.handlers.messages import RANDOM_ID_INVALID, origin_of
-from tgserver.rpc.handlers.peers import input_peer_user_id, input_user_id
-from tgserver.rpc.handlers.render import encode_objects, referenced_users, tl_message, users_for
+from tgserver.rpc.handlers.peers import input_peer_user_id
+from tgserver.rpc.handlers.render import encode_objects, referenced_users, users_for
 from tgserver.services.messaging import MessagingServices
 from tgserver.store.messages import MessageRecord
 
@@ -75,20 +75,8 @@ class MediaHandlers:
     async def _entities(
         self, me: int, entities: list[types.TypeMessageEntity] | None
     ) -> list[types.TypeMessageEntity] | None:
-        if not entities:
-            return None
-        kept: list[types.TypeMessageEntity] = []
-        for entity in entities:
-            if isinstance(entity, types.InputMessageEntityMentionName):
-                try:
-                    user_id = await input_user_id(self._users, me, entity.user_id)
-                except RpcError:
-                    continue
-                entity = types.MessageEntityMentionName(
-                    offset=entity.offset, length=entity.length, user_id=user_id
-                )
-            kept.append(entity)
-        return kept or None
+        """The entities as stored (see :func:`~tgserver.rpc.handlers._sending.stored_entities`)."""
+        return await stored_entities(self._users, me, entities)
 
     async def send_media(
         self, ctx: RequestContext, request: functions.messages.SendMedia
@@ -114,17 +102,7 @@ class MediaHandlers:
             random_id=request.random_id,
             origin=origin_of(ctx),
         )
-        sent = result.message
-        return types.Updates(
-            updates=[
-                types.UpdateMessageID(id=sent.id, random_id=request.random_id),
-                types.UpdateNewMessage(message=tl_message(sent), pts=sent.pts, pts_count=1),
-            ],
-            users=await users_for(self._users, me, referenced_users([sent])),
-            chats=[],
-            date=messages.now(),
-            seq=0,
-        )
+        return await self._answer(me, [(result.message, request.random_id)])
 
     async def send_multi_media(
         self, ctx: RequestContext, request: functions.messages.SendMultiMedia
@@ -145,8 +123,7 @@ class MediaHandlers:
         peer = await input_peer_user_id(self._users, me, request.peer)
         records = [await self.media_of(me, item.media) for item in items]
         messages = self._messaging.messages
-        updates: list[types.TypeUpdate] = []
-        sent: list[MessageRecord] = []
+        sent: list[tuple[MessageRecord, int]] = []
         for item, record in zip(items, records, strict=True):
             result = await messages.send(
                 me,
@@ -158,17 +135,17 @@ class MediaHandlers:
                 random_id=item.random_id,
                 origin=origin_of(ctx),
             )
-            message = result.message
-            sent.append(message)
-            updates.append(types.UpdateMessageID(id=message.id, random_id=item.random_id))
-            updates.append(
-                types.UpdateNewMessage(message=tl_message(message), pts=message.pts, pts_count=1)
-            )
+            sent.append((result.message, item.random_id))
+        return await self._answer(me, sent)
+
+    async def _answer(self, me: int, sent: list[tuple[MessageRecord, int]]) -> types.Updates:
+        """``updates`` answering a send of private messages: ``updateMessageID`` and
+        ``updateNewMessage`` of each, with the users they mention."""
         return types.Updates(
-            updates=updates,
-            users=await users_for(self._users, me, referenced_users(sent)),
+            updates=sent_updates(sent),
+            users=await users_for(self._users, me, referenced_users([r for r, _ in sent])),
             chats=[],
-            date=messages.now(),
+            date=self._messaging.messages.now(),
             seq=0,
         )
 

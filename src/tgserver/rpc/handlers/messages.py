@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from typing import Final
 
-from tgcore.errors import RpcError
 from tgcore.tl import TLObject, functions, pack_bool, types
 from tgserver.peerids import chat_key
 from tgserver.rpc.context import RequestContext
 from tgserver.rpc.dispatcher import Dispatcher
+from tgserver.rpc.handlers._sending import sent_updates, stored_entities
 from tgserver.rpc.handlers.account import require_user
 from tgserver.rpc.handlers.answers import Answers
 from tgserver.rpc.handlers.chats_render import ChatRenderer
 from tgserver.rpc.handlers.dialogs import FOLDER_ID_INVALID, DialogHandlers
 from tgserver.rpc.handlers.group_messages import GroupMessageHandlers
-from tgserver.rpc.handlers.peers import input_peer_user_id, input_user_id
+from tgserver.rpc.handlers.peers import input_peer_user_id
 from tgserver.rpc.handlers.render import encode_objects, tl_message
 from tgserver.rpc.handlers.routing import (
     CHANNEL_INVALID,
@@ -197,22 +197,8 @@ class MessageHandlers:
     async def _entities(
         self, me: int, entities: list[types.TypeMessageEntity] | None
     ) -> list[types.TypeMessageEntity] | None:
-        """The entities as stored: ``inputMessageEntityMentionName`` becomes
-        ``messageEntityMentionName`` (a mention of a user the sender may not name is dropped)."""
-        if not entities:
-            return None
-        kept: list[types.TypeMessageEntity] = []
-        for entity in entities:
-            if isinstance(entity, types.InputMessageEntityMentionName):
-                try:
-                    user_id = await input_user_id(self._users, me, entity.user_id)
-                except RpcError:
-                    continue
-                entity = types.MessageEntityMentionName(
-                    offset=entity.offset, length=entity.length, user_id=user_id
-                )
-            kept.append(entity)
-        return kept or None
+        """The entities as stored (see :func:`~tgserver.rpc.handlers._sending.stored_entities`)."""
+        return await stored_entities(self._users, me, entities)
 
     # -- sending ---------------------------------------------------------------------------------
 
@@ -312,14 +298,8 @@ class MessageHandlers:
                 origin=origin_of(ctx),
             )
             copies.append((result.message, random_id))
-        updates: list[types.TypeUpdate] = []
-        for copy, random_id in copies:
-            updates.append(types.UpdateMessageID(id=copy.id, random_id=random_id))
-            updates.append(
-                types.UpdateNewMessage(message=tl_message(copy), pts=copy.pts, pts_count=1)
-            )
         return await self.answers.updates(
-            me, updates, [r for r, _ in copies], date=self._messages.now()
+            me, sent_updates(copies), [r for r, _ in copies], date=self._messages.now()
         )
 
     # -- reading ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Callable, Sequence
+from types import EllipsisType
 from typing import Final
 
 import attrs
@@ -205,8 +206,9 @@ class ChannelMessaging:
         fwd_from: bytes | None = None,
         random_id: int | None = None,
         origin: Origin | None = None,
+        reply_markup: bytes | None = None,
     ) -> PostResult:
-        """Post a message as ``user_id``.
+        """Post a message as ``user_id`` (``reply_markup``: a bot's inline keyboard).
 
         Raises:
             RpcError: ``MESSAGE_EMPTY``, ``MESSAGE_TOO_LONG``, ``CHANNEL_INVALID``,
@@ -242,6 +244,7 @@ class ChannelMessaging:
                 fwd_from=fwd_from,
                 post=not channel.megagroup,
                 random_id=random_id,
+                reply_markup=reply_markup,
             ),
             origin=origin,
         )
@@ -286,9 +289,11 @@ class ChannelMessaging:
         *,
         entities: bytes | None = None,
         origin: Origin | None = None,
+        reply_markup: bytes | EllipsisType | None = ...,
     ) -> EditChannelResult:
         """Edit a message (its author's, or any post for an admin with ``edit_messages`` in a
-        broadcast channel).
+        broadcast channel). ``reply_markup``: the new inline keyboard (None: removed; ``...``:
+        kept).
 
         Raises:
             RpcError: ``MESSAGE_ID_INVALID``, ``403 MESSAGE_AUTHOR_REQUIRED``,
@@ -306,10 +311,16 @@ class ChannelMessaging:
             raise bad_request(MESSAGE_EMPTY)
         if utf16_length(text) > MAX_MESSAGE_LENGTH:
             raise bad_request(MESSAGE_TOO_LONG)
-        if text == current.text and entities == current.entities:
+        markup = current.reply_markup if reply_markup is ... else reply_markup
+        if (text, entities, markup) == (current.text, current.entities, current.reply_markup):
             raise bad_request(MESSAGE_NOT_MODIFIED)
         result = await self.store.edit_message(
-            channel_id, message_id, text=text, entities=entities, edit_date=self.now()
+            channel_id,
+            message_id,
+            text=text,
+            entities=entities,
+            edit_date=self.now(),
+            reply_markup=markup,
         )
         if result is None:
             raise bad_request(MESSAGE_ID_INVALID)

@@ -372,6 +372,9 @@ class ChannelService:
         if rights & ~mine & CREATOR_RIGHTS:
             raise forbidden(RIGHT_FORBIDDEN)
         target = await self._target(channel_id, target_id)
+        if (target is None or not target.active) and rights:
+            # Telegram adds a bot straight in as an admin (how bots join broadcast channels).
+            target = await self._admit_bot(channel_id, target_id, user_id, target)
         if target is None or not target.active:
             raise bad_request(USER_NOT_PARTICIPANT)
         if target.role == MemberRole.CREATOR:
@@ -390,6 +393,29 @@ class ChannelService:
         )
         assert change is not None
         await self._tell([target_id], await self.access.get(channel.id))
+        return change.after
+
+    async def _admit_bot(
+        self, channel_id: int, bot_id: int, inviter_id: int, row: MemberRecord | None
+    ) -> MemberRecord | None:
+        """Make the bot ``bot_id`` a member so it can be promoted (None: not a bot, or banned)."""
+        user = await self._users.store.get_user(bot_id)
+        if user is None or not user.bot or (row is not None and row.role == MemberRole.KICKED):
+            return row
+        await self._check_room(bot_id, USER_CHANNELS_TOO_MUCH)
+        change = await self.store.put_member(
+            MemberRecord(
+                channel_id=channel_id,
+                user_id=bot_id,
+                role=MemberRole.MEMBER,
+                date=self.now(),
+                inviter_id=inviter_id,
+            ),
+            max_members=self.max_members,
+        )
+        if change is None:
+            raise bad_request(USERS_TOO_MUCH)
+        self._online.joined(channel_id, bot_id)
         return change.after
 
     async def edit_banned(

@@ -84,12 +84,8 @@ async def open_accounts_database(path: Path | str) -> SqliteDatabase:
         version=ACCOUNTS_SCHEMA_VERSION,
         synchronous="FULL",
         what="account database",
+        migrate=_migrate,
     )
-    try:
-        await db.write(_migrate)
-    except BaseException:
-        await db.aclose()
-        raise
     return db
 
 

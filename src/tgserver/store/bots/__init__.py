@@ -9,6 +9,7 @@ from __future__ import annotations
 from tgserver.store.bots.records import (
     BotRecord,
     BotUpdateKind,
+    ChannelCursor,
     NewBotUpdate,
     QueuedUpdate,
     WebhookRecord,
@@ -20,6 +21,7 @@ __all__ = [
     "BOTS_SCHEMA_VERSION",
     "BotRecord",
     "BotUpdateKind",
+    "ChannelCursor",
     "NewBotUpdate",
     "QueuedUpdate",
     "SqliteBotStore",

@@ -6,7 +6,14 @@ import enum
 
 import attrs
 
-__all__ = ["BotRecord", "BotUpdateKind", "NewBotUpdate", "QueuedUpdate", "WebhookRecord"]
+__all__ = [
+    "BotRecord",
+    "BotUpdateKind",
+    "ChannelCursor",
+    "NewBotUpdate",
+    "QueuedUpdate",
+    "WebhookRecord",
+]
 
 
 class BotUpdateKind(enum.IntEnum):
@@ -18,6 +25,12 @@ class BotUpdateKind(enum.IntEnum):
     EDITED_MESSAGE = 2
     #: ``callback_query``: a button press; ``payload`` is the serialized query.
     CALLBACK_QUERY = 3
+    #: ``channel_post``: a new post of a broadcast channel (``chat_id``, ``message_id``).
+    CHANNEL_POST = 4
+    #: ``edited_channel_post``: a post was edited (``chat_id``, ``message_id``).
+    EDITED_CHANNEL_POST = 5
+    #: ``my_chat_member``: the bot's membership changed (``chat_id``; ``payload`` JSON).
+    MY_CHAT_MEMBER = 6
 
 
 @attrs.frozen
@@ -78,19 +91,22 @@ class NewBotUpdate:
     Attributes:
         kind: What it is about.
         date: Unix time.
-        message_id: The message in the bot's box it refers to (0: none).
+        message_id: The message it refers to: in the bot's box, or in the channel
+            ``chat_id`` (0: none).
         payload: Kind-specific bytes (a callback query's JSON).
+        chat_id: The channel's peer key for channel updates (0: the bot's box).
     """
 
     kind: BotUpdateKind
     date: int
     message_id: int = 0
     payload: bytes = b""
+    chat_id: int = 0
 
 
 @attrs.frozen
 class QueuedUpdate:
-    """An update waiting in a bot's queue."""
+    """An update waiting in a bot's queue (fields as in :class:`NewBotUpdate`)."""
 
     bot_id: int
     update_id: int
@@ -98,3 +114,20 @@ class QueuedUpdate:
     date: int
     message_id: int = 0
     payload: bytes = b""
+    chat_id: int = 0
+
+
+@attrs.frozen
+class ChannelCursor:
+    """How far a bot's queue was fed from one channel's log, and the bot's membership as
+    last reported to it (a change is a ``my_chat_member`` update).
+
+    Attributes:
+        pts: The channel's log was turned into updates up to here.
+        role: The bot's member role then (the channel store's ``MemberRole`` value).
+        admin_rights: Its admin rights then.
+    """
+
+    pts: int
+    role: int = 0
+    admin_rights: int = 0

@@ -3,7 +3,9 @@
 A queued update is a row until the bot confirms it (a getUpdates ``offset`` past it) or the
 webhook accepted it, so updates survive restarts. :meth:`SqliteBotStore.feed` moves the bot's
 box-log cursor and queues the updates made from those entries in one transaction: an entry is
-turned into updates exactly once, even across a crash.
+turned into updates exactly once, even across a crash. Channel messages are not in the bot's
+box (a channel keeps one copy): :meth:`SqliteBotStore.feed_channel` does the same with a
+cursor per (bot, channel) over the channel's own pts log.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Final
 from tgserver.store.bots.records import (
     BotRecord,
     BotUpdateKind,
+    ChannelCursor,
     NewBotUpdate,
     QueuedUpdate,
     WebhookRecord,
@@ -28,7 +31,7 @@ __all__ = ["BOTS_FILE", "BOTS_SCHEMA_VERSION", "SqliteBotStore"]
 #: Name of the bot database inside the data directory.
 BOTS_FILE: Final = "bots.sqlite3"
 #: ``PRAGMA user_version`` of the bot database.
-BOTS_SCHEMA_VERSION: Final = 1
+BOTS_SCHEMA_VERSION: Final = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS bots (
@@ -53,15 +56,33 @@ CREATE TABLE IF NOT EXISTS updates (
     date       INTEGER NOT NULL,
     message_id INTEGER NOT NULL DEFAULT 0,
     payload    BLOB    NOT NULL DEFAULT x'',
+    chat_id    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (bot_id, update_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS channel_cursors (
+    bot_id     INTEGER NOT NULL,
+    channel_id INTEGER NOT NULL,
+    pts        INTEGER NOT NULL,
+    role       INTEGER NOT NULL DEFAULT 0,
+    admin_rights INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (bot_id, channel_id)
+) WITHOUT ROWID;
 """
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a schema-1 file up to date: schema 2 added ``updates.chat_id`` (channel
+    updates; ``channel_cursors`` is created by the schema script)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(updates)")}
+    if "chat_id" not in columns:
+        conn.execute("ALTER TABLE updates ADD COLUMN chat_id INTEGER NOT NULL DEFAULT 0")
+
 
 _BOT_COLUMNS = (
     "id, secret, created_at, box_pts, next_update_id, webhook_url, webhook_secret, "
     "max_connections, ip_address, last_error_date, last_error_message, allowed_updates, commands"
 )
-_UPDATE_COLUMNS = "bot_id, update_id, kind, date, message_id, payload"
+_UPDATE_COLUMNS = "bot_id, update_id, kind, date, message_id, payload, chat_id"
 
 
 def _bot(row: tuple[Any, ...]) -> BotRecord:
@@ -96,6 +117,7 @@ def _update(row: tuple[Any, ...]) -> QueuedUpdate:
         date=row[3],
         message_id=row[4],
         payload=bytes(row[5]),
+        chat_id=row[6],
     )
 
 
@@ -109,11 +131,27 @@ def _queue(
     queued: list[QueuedUpdate] = []
     for item in items:
         conn.execute(
-            f"INSERT INTO updates ({_UPDATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            (bot_id, next_id, int(item.kind), item.date, item.message_id, item.payload),
+            f"INSERT INTO updates ({_UPDATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                bot_id,
+                next_id,
+                int(item.kind),
+                item.date,
+                item.message_id,
+                item.payload,
+                item.chat_id,
+            ),
         )
         queued.append(
-            QueuedUpdate(bot_id, next_id, item.kind, item.date, item.message_id, item.payload)
+            QueuedUpdate(
+                bot_id,
+                next_id,
+                item.kind,
+                item.date,
+                item.message_id,
+                item.payload,
+                item.chat_id,
+            )
         )
         next_id += 1
     conn.execute("UPDATE bots SET next_update_id = ? WHERE id = ?", (next_id, bot_id))
@@ -138,7 +176,11 @@ class SqliteBotStore:
             StorageError: the file cannot be opened or holds a newer schema.
         """
         db = await SqliteDatabase.open(
-            path, schema=_SCHEMA, version=BOTS_SCHEMA_VERSION, what="bot database"
+            path,
+            schema=_SCHEMA,
+            version=BOTS_SCHEMA_VERSION,
+            what="bot database",
+            migrate=_migrate,
         )
         return cls(db)
 
@@ -255,6 +297,69 @@ class SqliteBotStore:
             )
             if moved.rowcount != 1:
                 return None
+            return _queue(conn, bot_id, items)
+
+        return await self._db.write(feed)
+
+    async def channel_cursors(self, bot_id: int) -> dict[int, ChannelCursor]:
+        """The bot's channel cursors, by channel id."""
+
+        def cursors(conn: sqlite3.Connection) -> dict[int, ChannelCursor]:
+            rows = conn.execute(
+                "SELECT channel_id, pts, role, admin_rights FROM channel_cursors WHERE bot_id = ?",
+                (bot_id,),
+            )
+            return {int(c): ChannelCursor(int(p), int(r), int(a)) for c, p, r, a in rows}
+
+        return await self._db.read(cursors)
+
+    async def feed_channel(
+        self,
+        bot_id: int,
+        channel_id: int,
+        from_pts: int | None,
+        to_pts: int | None,
+        items: Sequence[NewBotUpdate],
+        *,
+        member: tuple[int, int] | None = None,
+    ) -> list[QueuedUpdate] | None:
+        """Queue ``items`` (made from the channel's log after ``from_pts`` up to
+        ``to_pts``) and move the bot's cursor of the channel, in one transaction.
+
+        ``from_pts`` None: the bot has no cursor of the channel yet (it just joined);
+        ``to_pts`` None: forget the cursor (the bot left). ``member``: the bot's (role,
+        admin rights) to remember with the cursor (None: unchanged). None (nothing queued)
+        when the cursor is not where the caller saw it: someone else fed these entries
+        already.
+        """
+
+        def feed(conn: sqlite3.Connection) -> list[QueuedUpdate] | None:
+            if from_pts is None:
+                role, rights = member or (0, 0)
+                moved = conn.execute(
+                    "INSERT OR IGNORE INTO channel_cursors"
+                    " (bot_id, channel_id, pts, role, admin_rights) VALUES (?, ?, ?, ?, ?)",
+                    (bot_id, channel_id, to_pts if to_pts is not None else 0, role, rights),
+                )
+            elif to_pts is None:
+                moved = conn.execute(
+                    "DELETE FROM channel_cursors WHERE bot_id = ? AND channel_id = ? AND pts = ?",
+                    (bot_id, channel_id, from_pts),
+                )
+            else:
+                moved = conn.execute(
+                    "UPDATE channel_cursors SET pts = ?"
+                    " WHERE bot_id = ? AND channel_id = ? AND pts = ?",
+                    (to_pts, bot_id, channel_id, from_pts),
+                )
+            if moved.rowcount != 1:
+                return None
+            if member is not None and from_pts is not None and to_pts is not None:
+                conn.execute(
+                    "UPDATE channel_cursors SET role = ?, admin_rights = ?"
+                    " WHERE bot_id = ? AND channel_id = ?",
+                    (member[0], member[1], bot_id, channel_id),
+                )
             return _queue(conn, bot_id, items)
 
         return await self._db.write(feed)

@@ -1,11 +1,14 @@
-"""Pure helpers both channel-store backends share: limits, history windows, member order."""
+"""Pure helpers both channel-store backends share: limits, member order, differences
+(history windows: :mod:`tgserver.store._history`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import EllipsisType
 
 import attrs
 
+from tgserver.store._history import unique_ids
 from tgserver.store.channels.protocol import DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT
 from tgserver.store.channels.records import (
     ChannelEntry,
@@ -13,7 +16,10 @@ from tgserver.store.channels.records import (
     ChannelMessage,
     ChannelRecord,
     MemberFilter,
+    MemberRecord,
     MemberRole,
+    NewChannel,
+    NewChannelMessage,
 )
 
 __all__: list[str] = []
@@ -37,38 +43,6 @@ def page_limit(limit: int) -> int:
     if limit <= 0:
         return DEFAULT_HISTORY_LIMIT
     return min(limit, MAX_HISTORY_LIMIT)
-
-
-def unique(ids: Iterable[int]) -> list[int]:
-    """Ids in first-seen order without repeats."""
-    return list(dict.fromkeys(ids))
-
-
-@attrs.frozen
-class Window:
-    """``count`` consecutive messages starting ``offset`` away from the history split."""
-
-    offset: int
-    count: int
-
-
-def history_windows(add_offset: int, limit: int) -> tuple[Window | None, Window | None]:
-    """The (newer, older) windows of a history page around its split.
-
-    Position 0 is the newest message below the split (``offset_id`` / ``offset_date``);
-    negative positions are the messages at or above it, -1 the oldest of those. The page
-    covers positions ``add_offset`` .. ``add_offset + limit - 1``.
-    """
-    end = add_offset + limit
-    newer = None
-    if add_offset < 0:
-        first = max(0, -end)
-        newer = Window(first, -add_offset - first)
-    older = None
-    start = max(add_offset, 0)
-    if end > start:
-        older = Window(start, end - start)
-    return newer, older
 
 
 def merge_difference(
@@ -98,4 +72,84 @@ def merge_difference(
 
 def edited_ids(entries: Iterable[ChannelEntry]) -> list[int]:
     """The message ids the edit entries name."""
-    return unique(i for e in entries if e.kind == ChannelEntryKind.EDIT_MESSAGE for i in e.ids)
+    return unique_ids(i for e in entries if e.kind == ChannelEntryKind.EDIT_MESSAGE for i in e.ids)
+
+
+def creator_row(channel_id: int, new: NewChannel) -> MemberRecord:
+    """The member row of a new channel's creator."""
+    return MemberRecord(
+        channel_id=channel_id,
+        user_id=new.creator_id,
+        role=MemberRole.CREATOR,
+        date=new.date,
+        inviter_id=new.creator_id,
+    )
+
+
+def next_message(channel: ChannelRecord, new: NewChannelMessage) -> ChannelMessage:
+    """``new`` as the channel's next message: the next id and the next pts."""
+    return ChannelMessage(
+        channel_id=new.channel_id,
+        id=channel.top_message + 1,
+        from_id=new.from_id,
+        date=new.date,
+        text=new.text,
+        entities=new.entities,
+        media=new.media,
+        reply_to=new.reply_to,
+        fwd_from=new.fwd_from,
+        action=new.action,
+        post=new.post,
+        edit_date=None,
+        random_id=new.random_id,
+        pts=channel.pts + 1,
+        reply_markup=new.reply_markup,
+    )
+
+
+def after_post(channel: ChannelRecord, message: ChannelMessage) -> ChannelRecord:
+    """The channel once ``message`` is posted: its pts and top message."""
+    return attrs.evolve(
+        channel,
+        pts=message.pts,
+        top_message=message.id,
+        top_date=message.date,
+        updated=message.date,
+    )
+
+
+def edited_message(
+    current: ChannelMessage,
+    *,
+    text: str,
+    entities: bytes | None,
+    edit_date: int,
+    reply_markup: bytes | EllipsisType | None,
+) -> ChannelMessage:
+    """``current`` with a new text (and ``reply_markup``, unless ``...``: kept)."""
+    markup = current.reply_markup if reply_markup is ... else reply_markup
+    return attrs.evolve(
+        current, text=text, entities=entities, edit_date=edit_date, reply_markup=markup
+    )
+
+
+def edit_entry(channel: ChannelRecord, message_id: int, date: int) -> ChannelEntry:
+    """The log entry of an edit: the channel's next pts."""
+    return ChannelEntry(
+        pts=channel.pts + 1,
+        pts_count=1,
+        kind=ChannelEntryKind.EDIT_MESSAGE,
+        date=date,
+        ids=(message_id,),
+    )
+
+
+def delete_entry(channel: ChannelRecord, gone: tuple[int, ...], date: int) -> ChannelEntry:
+    """The log entry of a deletion: one pts per deleted message."""
+    return ChannelEntry(
+        pts=channel.pts + len(gone),
+        pts_count=len(gone),
+        kind=ChannelEntryKind.DELETE_MESSAGES,
+        date=date,
+        ids=gone,
+    )

@@ -18,7 +18,7 @@ from tgserver.store.channels.records import (
 __all__: list[str] = []
 
 #: ``PRAGMA user_version`` of this schema.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 # Members are paged two ways: "recent" walks (channel, date, user) newest first and skips the
 # few inactive rows; admins / kicked / banned are small sets found through (channel, role).
@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS messages (
     edit_date  INTEGER,
     random_id  INTEGER,
     pts        INTEGER NOT NULL,
+    reply_markup BLOB,
     PRIMARY KEY (channel_id, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_pts ON messages (channel_id, pts);
@@ -102,7 +103,7 @@ MEMBER_COLUMNS: Final = (
 )
 MESSAGE_COLUMNS: Final = (
     "channel_id, id, from_id, date, text, entities, media, reply_to, fwd_from, action, post,"
-    " edit_date, random_id, pts"
+    " edit_date, random_id, pts, reply_markup"
 )
 
 
@@ -176,6 +177,7 @@ def message_of(row: tuple[Any, ...]) -> ChannelMessage:
         edit_date=row[11],
         random_id=row[12],
         pts=row[13],
+        reply_markup=row[14],
     )
 
 
@@ -196,7 +198,16 @@ def message_row(m: ChannelMessage) -> tuple[Any, ...]:
         m.edit_date,
         m.random_id,
         m.pts,
+        m.reply_markup,
     )
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring a schema-1 file up to date (``CREATE TABLE IF NOT EXISTS`` leaves its tables as
+    they were): schema 2 added ``messages.reply_markup`` (bots' inline keyboards)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(messages)")}
+    if "reply_markup" not in columns:
+        conn.execute("ALTER TABLE messages ADD COLUMN reply_markup BLOB")
 
 
 def pack_ids(ids: tuple[int, ...]) -> bytes:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Collection, Sequence
+from types import EllipsisType
 
 import attrs
 
+from tgserver.store._history import history_windows, unique_ids
 from tgserver.store.channels._common import (
     FILTER_ROLES,
+    after_post,
+    creator_row,
+    delete_entry,
+    edit_entry,
     edited_ids,
-    history_windows,
+    edited_message,
     merge_difference,
+    next_message,
     page_limit,
-    unique,
 )
 from tgserver.store.channels.protocol import DEFAULT_HISTORY_LIMIT
 from tgserver.store.channels.records import (
@@ -21,7 +27,6 @@ from tgserver.store.channels.records import (
     AddMembersResult,
     ChannelDiff,
     ChannelEntry,
-    ChannelEntryKind,
     ChannelMessage,
     ChannelRecord,
     DeleteChannelResult,
@@ -80,15 +85,7 @@ class MemoryChannelStore:
         self._messages[channel.id] = {}
         self._log[channel.id] = []
         self._members[channel.id] = {}
-        self._set_member(
-            MemberRecord(
-                channel_id=channel.id,
-                user_id=new.creator_id,
-                role=MemberRole.CREATOR,
-                date=new.date,
-                inviter_id=new.creator_id,
-            )
-        )
+        self._set_member(creator_row(channel.id, new))
         return channel
 
     async def get_channel(self, channel_id: int) -> ChannelRecord | None:
@@ -191,7 +188,7 @@ class MemoryChannelStore:
         if channel_id not in self._channels:
             raise KeyError(channel_id)
         rows = self._members[channel_id]
-        new = [u for u in unique(user_ids) if not (u in rows and rows[u].active)]
+        new = [u for u in unique_ids(user_ids) if not (u in rows and rows[u].active)]
         count = self._channels[channel_id].participants_count
         if max_members is not None and count + len(new) > max_members:
             return AddMembersResult((), count, too_many=True)
@@ -235,32 +232,11 @@ class MemoryChannelStore:
             first = self._random.get(key)
             if first is not None and first in messages:
                 return PostResult(messages[first], channel, duplicate=True)
-        message = ChannelMessage(
-            channel_id=new.channel_id,
-            id=channel.top_message + 1,
-            from_id=new.from_id,
-            date=new.date,
-            text=new.text,
-            entities=new.entities,
-            media=new.media,
-            reply_to=new.reply_to,
-            fwd_from=new.fwd_from,
-            action=new.action,
-            post=new.post,
-            edit_date=None,
-            random_id=new.random_id,
-            pts=channel.pts + 1,
-        )
+        message = next_message(channel, new)
         messages[message.id] = message
         if key is not None:
             self._random[key] = message.id
-        channel = attrs.evolve(
-            channel,
-            pts=message.pts,
-            top_message=message.id,
-            top_date=message.date,
-            updated=message.date,
-        )
+        channel = after_post(channel, message)
         self._channels[channel.id] = channel
         self.rows_written += 2
         return PostResult(message, channel)
@@ -278,21 +254,18 @@ class MemoryChannelStore:
         text: str,
         entities: bytes | None,
         edit_date: int,
+        reply_markup: bytes | EllipsisType | None = ...,
     ) -> EditChannelResult | None:
-        """Replace a message's text."""
+        """Replace a message's text (and its ``reply_markup``, unless ``...``: kept)."""
         messages = self._messages.get(channel_id, {})
         current = messages.get(message_id)
         if current is None:
             return None
-        edited = attrs.evolve(current, text=text, entities=entities, edit_date=edit_date)
-        messages[message_id] = edited
-        entry = ChannelEntry(
-            pts=self._channels[channel_id].pts + 1,
-            pts_count=1,
-            kind=ChannelEntryKind.EDIT_MESSAGE,
-            date=edit_date,
-            ids=(message_id,),
+        edited = edited_message(
+            current, text=text, entities=entities, edit_date=edit_date, reply_markup=reply_markup
         )
+        messages[message_id] = edited
+        entry = edit_entry(self._channels[channel_id], message_id, edit_date)
         self._append(channel_id, entry)
         return EditChannelResult(edited, entry)
 
@@ -304,18 +277,12 @@ class MemoryChannelStore:
         if channel is None:
             return DeleteChannelResult(0, None)
         messages = self._messages[channel_id]
-        gone = tuple(i for i in unique(message_ids) if i in messages)
+        gone = tuple(i for i in unique_ids(message_ids) if i in messages)
         if not gone:
             return DeleteChannelResult(channel.pts, None)
         for message_id in gone:
             del messages[message_id]
-        entry = ChannelEntry(
-            pts=channel.pts + len(gone),
-            pts_count=len(gone),
-            kind=ChannelEntryKind.DELETE_MESSAGES,
-            date=date,
-            ids=gone,
-        )
+        entry = delete_entry(channel, gone, date)
         self._append(channel_id, entry)
         return DeleteChannelResult(entry.pts, entry)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from types import EllipsisType
 from typing import Final, Protocol
 
 from tgserver.store.channels.records import (
@@ -122,8 +123,10 @@ class ChannelStore(Protocol):
         text: str,
         entities: bytes | None,
         edit_date: int,
+        reply_markup: bytes | EllipsisType | None = ...,
     ) -> EditChannelResult | None:
-        """Replace a message's text (a new pts and log entry); None when it does not exist."""
+        """Replace a message's text (a new pts and log entry); None when it does not exist.
+        ``reply_markup``: the new inline keyboard (None: removed; ``...``: kept)."""
         ...
 
     async def delete_messages(

@@ -193,6 +193,7 @@ class NewChannelMessage:
         action: Opaque service action bytes (``messageService``), None for a message.
         post: A broadcast post (shown as the channel's, not the author's).
         random_id: The client's random_id: the same (author, random_id) twice stores once.
+        reply_markup: Opaque ``ReplyMarkup`` bytes (a bot's inline keyboard), or None.
     """
 
     channel_id: int
@@ -206,6 +207,7 @@ class NewChannelMessage:
     action: bytes | None = None
     post: bool = False
     random_id: int | None = None
+    reply_markup: bytes | None = None
 
 
 @attrs.frozen
@@ -227,6 +229,7 @@ class ChannelMessage:
         edit_date: Unix time of the last edit.
         random_id: The author's random_id.
         pts: The channel pts this message was posted at.
+        reply_markup: Opaque ``ReplyMarkup`` bytes (a bot's inline keyboard), or None.
     """
 
     channel_id: int
@@ -243,6 +246,7 @@ class ChannelMessage:
     edit_date: int | None
     random_id: int | None
     pts: int
+    reply_markup: bytes | None = None
 
 
 @attrs.frozen

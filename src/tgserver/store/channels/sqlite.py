@@ -11,18 +11,23 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from types import TracebackType
+from types import EllipsisType, TracebackType
 from typing import Final, Self, TypeVar
 
 import attrs
 
+from tgserver.store._history import history_windows, unique_ids
 from tgserver.store.channels._common import (
     FILTER_ROLES,
+    after_post,
+    creator_row,
+    delete_entry,
+    edit_entry,
     edited_ids,
-    history_windows,
+    edited_message,
     merge_difference,
+    next_message,
     page_limit,
-    unique,
 )
 from tgserver.store.channels._sqlite_rows import (
     CHUNK,
@@ -45,14 +50,13 @@ from tgserver.store.channels._sqlite_schema import (
     member_of,
     message_of,
     message_row,
+    migrate,
 )
 from tgserver.store.channels.protocol import DEFAULT_HISTORY_LIMIT
 from tgserver.store.channels.records import (
     INITIAL_CHANNEL_PTS,
     AddMembersResult,
     ChannelDiff,
-    ChannelEntry,
-    ChannelEntryKind,
     ChannelMessage,
     ChannelRecord,
     DeleteChannelResult,
@@ -103,6 +107,7 @@ class SqliteChannelStore:
             version=SCHEMA_VERSION,
             synchronous=synchronous,
             what="channel store",
+            migrate=migrate,
         )
         return cls(db)
 
@@ -155,16 +160,7 @@ class SqliteChannelStore:
                 ),
             )
             channel_id = int(cursor.lastrowid or 0)
-            insert_member(
-                conn,
-                MemberRecord(
-                    channel_id=channel_id,
-                    user_id=new.creator_id,
-                    role=MemberRole.CREATOR,
-                    date=new.date,
-                    inviter_id=new.creator_id,
-                ),
-            )
+            insert_member(conn, creator_row(channel_id, new))
             channel = find_channel(conn, channel_id)
             assert channel is not None
             return channel
@@ -177,7 +173,7 @@ class SqliteChannelStore:
 
     async def get_channels(self, channel_ids: Collection[int]) -> dict[int, ChannelRecord]:
         """The channels that exist among ``channel_ids``."""
-        ids = unique(channel_ids)
+        ids = unique_ids(channel_ids)
 
         def read(conn: sqlite3.Connection) -> dict[int, ChannelRecord]:
             found: dict[int, ChannelRecord] = {}
@@ -238,7 +234,7 @@ class SqliteChannelStore:
         self, channel_id: int, user_ids: Collection[int]
     ) -> dict[int, MemberRecord]:
         """The rows of these users."""
-        ids = unique(user_ids)
+        ids = unique_ids(user_ids)
 
         def read(conn: sqlite3.Connection) -> dict[int, MemberRecord]:
             found: dict[int, MemberRecord] = {}
@@ -291,7 +287,7 @@ class SqliteChannelStore:
         max_members: int | None = None,
     ) -> AddMembersResult:
         """Make these users members in bulk, all or nothing against ``max_members``."""
-        ids = unique(user_ids)
+        ids = unique_ids(user_ids)
 
         def write(conn: sqlite3.Connection) -> AddMembersResult:
             channel = find_channel(conn, channel_id)
@@ -386,24 +382,9 @@ class SqliteChannelStore:
                 ).fetchone()
                 if row is not None:
                     return PostResult(message_of(row), channel, duplicate=True)
-            message = ChannelMessage(
-                channel_id=new.channel_id,
-                id=channel.top_message + 1,
-                from_id=new.from_id,
-                date=new.date,
-                text=new.text,
-                entities=new.entities,
-                media=new.media,
-                reply_to=new.reply_to,
-                fwd_from=new.fwd_from,
-                action=new.action,
-                post=new.post,
-                edit_date=None,
-                random_id=new.random_id,
-                pts=channel.pts + 1,
-            )
+            message = next_message(channel, new)
             conn.execute(
-                f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 message_row(message),
             )
             conn.execute(
@@ -411,14 +392,7 @@ class SqliteChannelStore:
                 " WHERE id = ?",
                 (message.pts, message.id, message.date, message.date, channel.id),
             )
-            channel = attrs.evolve(
-                channel,
-                pts=message.pts,
-                top_message=message.id,
-                top_date=message.date,
-                updated=message.date,
-            )
-            return PostResult(message, channel)
+            return PostResult(message, after_post(channel, message))
 
         return await self._write(write)
 
@@ -430,28 +404,29 @@ class SqliteChannelStore:
         text: str,
         entities: bytes | None,
         edit_date: int,
+        reply_markup: bytes | EllipsisType | None = ...,
     ) -> EditChannelResult | None:
-        """Replace a message's text."""
+        """Replace a message's text (and its ``reply_markup``, unless ``...``: kept)."""
 
         def write(conn: sqlite3.Connection) -> EditChannelResult | None:
             current = messages_by_id(conn, channel_id, [message_id]).get(message_id)
             channel = find_channel(conn, channel_id)
             if current is None or channel is None:
                 return None
+            edited = edited_message(
+                current,
+                text=text,
+                entities=entities,
+                edit_date=edit_date,
+                reply_markup=reply_markup,
+            )
             conn.execute(
-                "UPDATE messages SET text = ?, entities = ?, edit_date = ?"
+                "UPDATE messages SET text = ?, entities = ?, edit_date = ?, reply_markup = ?"
                 " WHERE channel_id = ? AND id = ?",
-                (text, entities, edit_date, channel_id, message_id),
+                (text, entities, edit_date, edited.reply_markup, channel_id, message_id),
             )
-            entry = ChannelEntry(
-                pts=channel.pts + 1,
-                pts_count=1,
-                kind=ChannelEntryKind.EDIT_MESSAGE,
-                date=edit_date,
-                ids=(message_id,),
-            )
+            entry = edit_entry(channel, message_id, edit_date)
             append_entry(conn, channel_id, entry)
-            edited = attrs.evolve(current, text=text, entities=entities, edit_date=edit_date)
             return EditChannelResult(edited, entry)
 
         return await self._write(write)
@@ -460,7 +435,7 @@ class SqliteChannelStore:
         self, channel_id: int, message_ids: Sequence[int], *, date: int
     ) -> DeleteChannelResult:
         """Delete these messages for everyone."""
-        ids = unique(message_ids)
+        ids = unique_ids(message_ids)
 
         def write(conn: sqlite3.Connection) -> DeleteChannelResult:
             channel = find_channel(conn, channel_id)
@@ -474,13 +449,7 @@ class SqliteChannelStore:
                 "DELETE FROM messages WHERE channel_id = ? AND id = ?",
                 [(channel_id, i) for i in gone],
             )
-            entry = ChannelEntry(
-                pts=channel.pts + len(gone),
-                pts_count=len(gone),
-                kind=ChannelEntryKind.DELETE_MESSAGES,
-                date=date,
-                ids=gone,
-            )
+            entry = delete_entry(channel, gone, date)
             append_entry(conn, channel_id, entry)
             return DeleteChannelResult(entry.pts, entry)
 

@@ -1,14 +1,16 @@
-"""Argument checks and paging arithmetic both backends share (pure functions)."""
+"""Argument checks, paging arithmetic and record building both backends share (pure
+functions)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import attrs
 
 from tgserver.peerids import CHANNEL_OFFSET
+from tgserver.store._history import unique_ids
 from tgserver.store.messages.protocol import DEFAULT_LIMIT, MAX_LIMIT
-from tgserver.store.messages.records import DialogRecord, NewMessage
+from tgserver.store.messages.records import DialogRecord, MessageRecord, NewMessage
 
 __all__: list[str] = []
 
@@ -46,47 +48,38 @@ def check_chat_message(message: NewMessage, members: Sequence[int]) -> list[int]
     return [m for m in unique_ids(members) if m != message.sender_id]
 
 
+def own_copy(
+    new: NewMessage, *, reply_to: int | None, message_id: int = 0, pts: int = 0
+) -> MessageRecord:
+    """The sender's copy of a new message, with the id (also its origin id) and pts its box
+    gives it (0: not given yet) and ``reply_to`` as that box names the replied message."""
+    return MessageRecord(
+        user_id=new.sender_id,
+        id=message_id,
+        peer_id=new.peer_id,
+        from_id=new.sender_id,
+        out=True,
+        date=new.date,
+        text=new.text,
+        entities=new.entities,
+        media=new.media,
+        reply_to=reply_to,
+        fwd_from=new.fwd_from,
+        edit_date=None,
+        random_id=new.random_id,
+        origin_user_id=new.sender_id,
+        origin_id=message_id,
+        pts=pts,
+        reply_markup=new.reply_markup,
+        action=new.action,
+    )
+
+
 def page_limit(limit: int) -> int:
     """Telegram's page size rule: 0 or less means the default, and there is a cap."""
     if limit <= 0:
         return DEFAULT_LIMIT
     return min(limit, MAX_LIMIT)
-
-
-def unique_ids(ids: Iterable[int]) -> list[int]:
-    """Ids in first-seen order without repeats."""
-    return list(dict.fromkeys(ids))
-
-
-@attrs.frozen
-class Window:
-    """``count`` consecutive messages starting ``offset`` away from the history split."""
-
-    offset: int
-    count: int
-
-
-def history_windows(add_offset: int, limit: int) -> tuple[Window | None, Window | None]:
-    """Where a history page lies relative to the split (offset_id or offset_date).
-
-    The page covers positions ``add_offset`` to ``add_offset + limit - 1`` of the history
-    read newest first, position 0 being the first message after the split. Negative
-    positions are newer messages: counted from the split upwards they form the ``newer``
-    window (ascending ids); the others form the ``older`` window (descending ids). A window
-    that would be empty is None. Positions before the newest message simply do not exist,
-    so a page reaching past it is shorter.
-    """
-    end = add_offset + limit
-    newer = None
-    if add_offset < 0:
-        # Newer message j (0 = oldest above the split) sits at position -(j + 1).
-        first = max(0, -end)
-        newer = Window(first, -add_offset - first)
-    older = None
-    start = max(add_offset, 0)
-    if end > start:
-        older = Window(start, end - start)
-    return newer, older
 
 
 @attrs.frozen

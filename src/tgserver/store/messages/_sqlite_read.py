@@ -5,13 +5,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from tgserver.store._history import history_windows, unique_ids
 from tgserver.store.messages import _sqlite_rows as rows
 from tgserver.store.messages._outbox import Pending, decode
 from tgserver.store.messages._paging import (
     dialog_cursor,
-    history_windows,
     page_limit,
-    unique_ids,
 )
 from tgserver.store.messages.records import (
     DialogRecord,

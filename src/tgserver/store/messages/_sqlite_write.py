@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
+from tgserver.store._history import unique_ids
 from tgserver.store.messages import _sqlite_rows as rows
 from tgserver.store.messages._outbox import Delete, Pending, Put, ReadOutbox, decode
-from tgserver.store.messages._paging import pinned_orders, unique_ids
+from tgserver.store.messages._paging import own_copy, pinned_orders
 from tgserver.store.messages._sqlite_apply import (
     Applied,
     Placement,
@@ -113,30 +114,6 @@ def pending_for(conn: sqlite3.Connection, origin_user: int, origin_id: int) -> l
     return [Pending(seq, decode(op)) for seq, op in found]
 
 
-def _own_copy(new: NewMessage) -> MessageRecord:
-    """The sender's copy of a new message, before the box gives it an id and a pts."""
-    return MessageRecord(
-        user_id=new.sender_id,
-        id=0,
-        peer_id=new.peer_id,
-        from_id=new.sender_id,
-        out=True,
-        date=new.date,
-        text=new.text,
-        entities=new.entities,
-        media=new.media,
-        reply_to=new.reply_to,
-        fwd_from=new.fwd_from,
-        edit_date=None,
-        random_id=new.random_id,
-        origin_user_id=new.sender_id,
-        origin_id=0,
-        pts=0,
-        reply_markup=new.reply_markup,
-        action=new.action,
-    )
-
-
 def _first_send(conn: sqlite3.Connection, new: NewMessage) -> MessageRecord | None:
     """The sender's earlier message with the same random_id, if any."""
     if new.random_id is None:
@@ -163,7 +140,7 @@ def send_to_chat(
     if first is not None:
         # Deliveries a failure left behind go out again (the caller applies them).
         return LocalChatSend(first, (), True, tuple(pending_for(conn, first.user_id, first.id)))
-    own, _ = add_message(conn, _own_copy(new), 0)
+    own, _ = add_message(conn, own_copy(new, reply_to=new.reply_to), 0)
     made: list[MessageRecord] = []
     queued: list[Pending] = []
     base = delivery(own, conn)
@@ -188,7 +165,7 @@ def send(conn: sqlite3.Connection, new: NewMessage, place: Placement) -> LocalSe
             else:
                 pending = pending_for(conn, first.user_id, first.id)
         return LocalSend(first, peer_message, True, tuple(pending))
-    own, _ = add_message(conn, _own_copy(new), 0)
+    own, _ = add_message(conn, own_copy(new, reply_to=new.reply_to), 0)
     if new.peer_id == new.sender_id:
         return LocalSend(own, None, False)
     queued: list[Pending] = []

@@ -12,6 +12,7 @@ import attrs
 import trio
 
 from tgcore.errors import StorageError
+from tgserver.store._history import unique_ids
 from tgserver.store.messages._memory_box import Box
 from tgserver.store.messages._paging import (
     check_chat_message,
@@ -19,9 +20,9 @@ from tgserver.store.messages._paging import (
     check_peer,
     check_user,
     dialog_cursor,
+    own_copy,
     page_limit,
     pinned_orders,
-    unique_ids,
 )
 from tgserver.store.messages.protocol import DEFAULT_LIMIT, MAX_LIMIT, TOO_LONG_GAP
 from tgserver.store.messages.records import (
@@ -74,6 +75,41 @@ class MemoryMessageStore:
         other_id = other.by_origin.get((message.origin_user_id, message.origin_id))
         return None if other_id is None else other.messages[other_id]
 
+    @staticmethod
+    def _store_own(box: Box, message: NewMessage, reply_to: int | None) -> MessageRecord:
+        """Store the sender's copy of ``message`` under the next id and pts of ``box``."""
+        box.last_id += 1
+        entry = box.log(
+            UpdateKind.NEW_MESSAGE, message.date, peer_id=message.peer_id, ids=(box.last_id,)
+        )
+        own = own_copy(message, reply_to=reply_to, message_id=box.last_id, pts=entry.pts)
+        box.add(own)
+        return own
+
+    @staticmethod
+    def _store_copy(
+        box: Box, own: MessageRecord, replied: MessageRecord | None, *, peer_id: int
+    ) -> MessageRecord:
+        """Store the incoming copy of ``own`` in another user's ``box`` (the dialog of
+        ``peer_id``); its reply points to that box's copy of ``replied``, if it has one."""
+        reply_to = None
+        if replied is not None:
+            reply_to = box.by_origin.get((replied.origin_user_id, replied.origin_id))
+        box.last_id += 1
+        entry = box.log(UpdateKind.NEW_MESSAGE, own.date, peer_id=peer_id, ids=(box.last_id,))
+        copy = attrs.evolve(
+            own,
+            user_id=box.user_id,
+            id=box.last_id,
+            peer_id=peer_id,
+            out=False,
+            reply_to=reply_to,
+            random_id=None,
+            pts=entry.pts,
+        )
+        box.add(copy)
+        return copy
+
     async def send_message(self, message: NewMessage) -> SendResult:
         """Store a private message in both boxes (see the Protocol)."""
         check_new_message(message)
@@ -84,53 +120,13 @@ class MemoryMessageStore:
             if first_id is not None:
                 first = box.messages[first_id]
                 return SendResult(first, self._counterpart(first), duplicate=True)
-        box.last_id += 1
-        entry = box.log(
-            UpdateKind.NEW_MESSAGE, message.date, peer_id=message.peer_id, ids=(box.last_id,)
-        )
-        own = MessageRecord(
-            user_id=message.sender_id,
-            id=box.last_id,
-            peer_id=message.peer_id,
-            from_id=message.sender_id,
-            out=True,
-            date=message.date,
-            text=message.text,
-            entities=message.entities,
-            media=message.media,
-            reply_to=message.reply_to,
-            fwd_from=message.fwd_from,
-            edit_date=None,
-            random_id=message.random_id,
-            origin_user_id=message.sender_id,
-            origin_id=box.last_id,
-            pts=entry.pts,
-            reply_markup=message.reply_markup,
-            action=message.action,
-        )
-        box.add(own)
+        own = self._store_own(box, message, message.reply_to)
         if message.peer_id == message.sender_id:
             return SendResult(own, None)
-        peer_box = self._box(message.peer_id)
-        reply_to = None
         replied = box.messages.get(message.reply_to) if message.reply_to else None
-        if replied is not None:
-            reply_to = peer_box.by_origin.get((replied.origin_user_id, replied.origin_id))
-        peer_box.last_id += 1
-        peer_entry = peer_box.log(
-            UpdateKind.NEW_MESSAGE, message.date, peer_id=message.sender_id, ids=(peer_box.last_id,)
+        theirs = self._store_copy(
+            self._box(message.peer_id), own, replied, peer_id=message.sender_id
         )
-        theirs = attrs.evolve(
-            own,
-            user_id=message.peer_id,
-            id=peer_box.last_id,
-            peer_id=message.sender_id,
-            out=False,
-            reply_to=reply_to,
-            random_id=None,
-            pts=peer_entry.pts,
-        )
-        peer_box.add(theirs)
         return SendResult(own, theirs)
 
     async def send_to_chat(self, message: NewMessage, members: Sequence[int]) -> ChatSendResult:
@@ -143,53 +139,11 @@ class MemoryMessageStore:
             if first_id is not None:
                 return ChatSendResult(box.messages[first_id], duplicate=True)
         replied = box.messages.get(message.reply_to) if message.reply_to else None
-        box.last_id += 1
-        entry = box.log(
-            UpdateKind.NEW_MESSAGE, message.date, peer_id=message.peer_id, ids=(box.last_id,)
-        )
-        own = MessageRecord(
-            user_id=message.sender_id,
-            id=box.last_id,
-            peer_id=message.peer_id,
-            from_id=message.sender_id,
-            out=True,
-            date=message.date,
-            text=message.text,
-            entities=message.entities,
-            media=message.media,
-            reply_to=replied.id if replied else None,
-            fwd_from=message.fwd_from,
-            edit_date=None,
-            random_id=message.random_id,
-            origin_user_id=message.sender_id,
-            origin_id=box.last_id,
-            pts=entry.pts,
-            reply_markup=message.reply_markup,
-            action=message.action,
-        )
-        box.add(own)
-        copies = []
-        for member in sorted(others):
-            other = self._box(member)
-            reply_to = None
-            if replied is not None:
-                reply_to = other.by_origin.get((replied.origin_user_id, replied.origin_id))
-            other.last_id += 1
-            other_entry = other.log(
-                UpdateKind.NEW_MESSAGE, message.date, peer_id=message.peer_id,
-                ids=(other.last_id,),
-            )  # fmt: skip
-            copy = attrs.evolve(
-                own,
-                user_id=member,
-                id=other.last_id,
-                out=False,
-                reply_to=reply_to,
-                random_id=None,
-                pts=other_entry.pts,
-            )
-            other.add(copy)
-            copies.append(copy)
+        own = self._store_own(box, message, replied.id if replied else None)
+        copies = [
+            self._store_copy(self._box(member), own, replied, peer_id=message.peer_id)
+            for member in sorted(others)
+        ]
         return ChatSendResult(own, tuple(copies))
 
     def _group_copies(self, message: MessageRecord, members: Sequence[int]) -> list[MessageRecord]:
