@@ -103,6 +103,8 @@ class BotUpdates:
         self._arrived: dict[int, trio.Event] = {}
         self._polls: dict[int, int] = {}
         self._dirty: set[int] = set()
+        # Bots whose channels moved (a private message does not make a bot read its channels).
+        self._channels_dirty: set[int] = set()
         self._wake = trio.Event()
         #: Box entries turned into updates that failed and were skipped (logged).
         self.skipped = 0
@@ -120,8 +122,10 @@ class BotUpdates:
         while True:
             while self._dirty:
                 bot_id = self._dirty.pop()
+                channels = bot_id in self._channels_dirty
+                self._channels_dirty.discard(bot_id)
                 try:
-                    await self.feed(bot_id)
+                    await self.feed(bot_id, channels=channels)
                 except Exception:
                     # A broken store must not stop every other bot's updates; the entries
                     # stay in the box log and are fed on the next change or restart.
@@ -133,19 +137,21 @@ class BotUpdates:
         """Feed ``bot_id``'s queue from its box from now on (idempotent), catching up now."""
         if bot_id not in self._subscriptions:
             self._subscriptions[bot_id] = self._bus.subscribe(bot_id, self._on_event)
-        self._mark(bot_id)
+        self._mark(bot_id, channels=True)
 
     async def _on_event(self, user_id: int, event: object) -> None:
         if isinstance(event, _FEED_EVENTS):
-            self._mark(user_id)
+            self._mark(user_id, channels=not isinstance(event, BoxEvent))
 
-    def _mark(self, bot_id: int) -> None:
+    def _mark(self, bot_id: int, *, channels: bool = False) -> None:
         self._dirty.add(bot_id)
+        if channels:
+            self._channels_dirty.add(bot_id)
         self._wake.set()
 
-    async def feed(self, bot_id: int) -> int:
-        """Turn the bot's new box-log (and channel-log) entries into queued updates; how
-        many were queued."""
+    async def feed(self, bot_id: int, *, channels: bool = True) -> int:
+        """Turn the bot's new box-log (and, with ``channels``, its channels' log) entries
+        into queued updates; how many were queued."""
         lock = self._locks.setdefault(bot_id, trio.Lock())
         queued = 0
         async with lock:
@@ -171,7 +177,7 @@ class BotUpdates:
                     queued += len(done)
                 if to_pts >= got.state.pts:
                     break
-            if self.channels is not None:
+            if channels and self.channels is not None:
                 queued += await self.channels.feed(bot_id, lambda kind: _wanted(bot, kind))
         if queued:
             self._notify(bot_id)

@@ -9,9 +9,13 @@ from typing import Any
 import attrs
 import httpx
 import pytest
+import trio
 
+from tgcore.tl import functions, types
 from tgserver.app import ServerInfo, open_server
 from tgserver.config import ServerConfig
+from tgserver.rpc.context import RequestContext
+from tgserver.rpc.handlers import BotHandlers
 from tgserver.services import BotServices
 from tgserver.store.accounts import UserRecord
 from tgserver.store.bots import BotRecord
@@ -66,6 +70,28 @@ class BotEnv:
         if found:
             await self.ok("getUpdates", offset=found[-1]["update_id"] + 1)
         return found
+
+    def context_of(self, user: UserRecord) -> RequestContext:
+        """An MTProto request context of ``user``."""
+        return RequestContext(auth_key_id=1, session_id=1, msg_id=1, layer=229, user_id=user.id)
+
+    async def press(
+        self, user: UserRecord, request: functions.messages.GetBotCallbackAnswer, answer: str
+    ) -> tuple[dict[str, Any], types.messages.BotCallbackAnswer]:
+        """``user`` presses a button (messages.getBotCallbackAnswer) while the bot answers
+        the callback_query it polls with ``answer``; the query and the user's answer."""
+        answers: list[types.messages.BotCallbackAnswer] = []
+
+        async def press() -> None:
+            handlers = BotHandlers(self.services)
+            answers.append(await handlers.get_bot_callback_answer(self.context_of(user), request))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(press)
+            [update] = await self.ok("getUpdates", timeout=10)
+            query: dict[str, Any] = update["callback_query"]
+            await self.ok("answerCallbackQuery", callback_query_id=query["id"], text=answer)
+        return query, answers[0]
 
     async def last_seen_by(self, user: UserRecord) -> Any:
         """The newest message in ``user``'s chat with the bot."""

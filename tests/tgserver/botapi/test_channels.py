@@ -15,7 +15,6 @@ from tgcore.errors import RpcError
 from tgcore.tl import functions, types
 from tgserver.media import render_media
 from tgserver.peerids import channel_key
-from tgserver.rpc.context import RequestContext
 from tgserver.rpc.handlers import BotHandlers, decode_object
 from tgserver.services.channels import ChannelServices
 from tgserver.services.channels.rights import (
@@ -306,25 +305,16 @@ async def test_a_button_pressed_in_a_channel(env: BotEnv) -> None:
     sent = await env.ok("sendMessage", chat_id=key, text="poll", reply_markup=KEYBOARD)
     await env.updates()
     access = _channels(env).access
-    ctx = RequestContext(auth_key_id=1, session_id=1, msg_id=1, layer=229, user_id=env.bob.id)
     peer = types.InputPeerChannel(channel_id=cid, access_hash=access.hash_for(env.bob.id, cid))
     request = functions.messages.GetBotCallbackAnswer(
         peer=peer, msg_id=sent["message_id"], data=b"vote"
     )
-    answers: list[types.messages.BotCallbackAnswer] = []
-
-    async def press() -> None:
-        answers.append(await BotHandlers(env.services).get_bot_callback_answer(ctx, request))
-
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(press)
-        [update] = await env.ok("getUpdates", timeout=10)
-        query = update["callback_query"]
-        assert query["from"]["id"] == env.bob.id and query["data"] == "vote"
-        assert query["message"]["chat"]["id"] == key
-        assert query["message"]["message_id"] == sent["message_id"]
-        await env.ok("answerCallbackQuery", callback_query_id=query["id"], text="Counted")
-    assert answers[0].message == "Counted"
+    query, answer = await env.press(env.bob, request, "Counted")
+    assert query["from"]["id"] == env.bob.id and query["data"] == "vote"
+    assert query["message"]["chat"]["id"] == key
+    assert query["message"]["message_id"] == sent["message_id"]
+    assert answer.message == "Counted"
+    ctx = env.context_of(env.bob)
     handlers = BotHandlers(env.services)
     wrong_hash = types.InputPeerChannel(channel_id=cid, access_hash=1)
     for bad_peer, msg_id, data, name in (

@@ -3,13 +3,9 @@ deleting, buttons and getChat in a group, and the errors once the bot is out."""
 
 from __future__ import annotations
 
-import trio
-
 from tests.tgserver.botapi.conftest import BotEnv
 from tgcore.tl import functions, types
 from tgserver.peerids import channel_key
-from tgserver.rpc.context import RequestContext
-from tgserver.rpc.handlers import BotHandlers
 from tgserver.services import ChatServices
 
 KEYBOARD = {"inline_keyboard": [[{"text": "Vote", "callback_data": "vote"}]]}
@@ -74,23 +70,13 @@ async def test_a_button_pressed_in_a_group(env: BotEnv) -> None:
     await env.updates()
     page = await env.services.messaging.messages.history(env.bob.id, -gid, limit=1)
     copy = page.messages[0]
-    ctx = RequestContext(auth_key_id=1, session_id=1, msg_id=1, layer=229, user_id=env.bob.id)
     request = functions.messages.GetBotCallbackAnswer(
         peer=types.InputPeerChat(chat_id=gid), msg_id=copy.id, data=b"vote"
     )
-    answers: list[types.messages.BotCallbackAnswer] = []
-
-    async def press() -> None:
-        answers.append(await BotHandlers(env.services).get_bot_callback_answer(ctx, request))
-
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(press)
-        [update] = await env.ok("getUpdates", timeout=10)
-        query = update["callback_query"]
-        assert query["from"]["id"] == env.bob.id and query["data"] == "vote"
-        assert query["message"]["chat"]["id"] == -gid
-        await env.ok("answerCallbackQuery", callback_query_id=query["id"], text="Counted")
-    assert answers[0].message == "Counted"
+    query, answer = await env.press(env.bob, request, "Counted")
+    assert query["from"]["id"] == env.bob.id and query["data"] == "vote"
+    assert query["message"]["chat"]["id"] == -gid
+    assert answer.message == "Counted"
 
 
 async def test_groups_the_bot_is_not_in(env: BotEnv) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from tgcore.tl import Reader, pack_long, types
 from tgserver.bus import MemoryBus
+from tgserver.rpc.handlers import channel_pushes
 from tgserver.rpc.handlers.channel_pushes import ChannelEventRenderer, Spliced
 from tgserver.rpc.handlers.channel_render import tl_channel_message, users_of_messages
 from tgserver.rpc.handlers.peers import tl_user
@@ -140,3 +141,17 @@ def test_spliced_cut_and_fill() -> None:
     overlap = pack_long(0x0102_0304_0506_0708) + b"\x09"
     second = int.from_bytes(overlap[1:9], "little", signed=True)
     assert Spliced.cut(overlap, [0x0102_0304_0506_0708, second]) is None
+
+
+async def test_the_hash_cache_refills_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(channel_pushes, "_HASHES_KEPT", 3)
+    services, bus, (a, *_) = await _services()
+    gid = (await services.channels.create(a, "Group", megagroup=True)).channel.id
+    await services.messaging.post(a, gid, "one")
+    await services.messaging.post(a, gid, "two")
+    posts = [ev for ev in bus.events if isinstance(ev, ChannelMessageEvent)][-2:]
+    renderer = ChannelEventRenderer(services)
+    for post in posts:
+        for viewer in range(500, 520):
+            assert await renderer(viewer, post) == await _reference(services, viewer, post)
+    assert len(renderer._hashes) <= 3 + 2

@@ -4,7 +4,8 @@ One post reaches every online member, so the work per member is kept to what dif
 member. For a message event the whole ``updates`` envelope (the update, the users it mentions
 and the channel) is serialized once per event with marker values where the access hashes go,
 and cut at the markers (:class:`Spliced`); each member then gets the pieces joined around its
-own access hashes: two HMACs and one ``bytes.join``, no TL objects. The viewers that see other
+own access hashes: two HMACs (remembered for the next post) and one ``bytes.join``, no TL
+objects. The viewers that see other
 bytes (the author, a user the message mentions: ``out`` / ``self`` / phone) and messages with
 media (per-viewer file references) are rendered in full, as is any event whose serialized
 form happens to contain a marker value. Users are shown without contact details here (no
@@ -58,6 +59,9 @@ _LONG = struct.Struct("<q")
 _MARK = 0x3C6E_F372_FE94_F82A
 #: Events whose prepared form is kept (posts into several channels interleave their batches).
 _PREPARED_KEPT = 8
+#: Access hashes remembered (an HMAC each; the same members get every post of a channel).
+#: The cache is emptied when full: a few µs per member to refill it.
+_HASHES_KEPT = 100_000
 
 
 class Spliced:
@@ -132,6 +136,8 @@ class ChannelEventRenderer:
         self._users = services.accounts.users
         self.render = ChannelRendering(services)
         self._prepared: OrderedDict[int, _Prepared] = OrderedDict()
+        # (viewer, user id) and (viewer, -channel id) -> access hash: deterministic HMACs.
+        self._hashes: dict[tuple[int, int], int] = {}
 
     @staticmethod
     def handles(event: object) -> bool:
@@ -213,6 +219,24 @@ class ChannelEventRenderer:
             message=tl_channel_message(message, viewer_id), pts=message.pts, pts_count=1
         )
 
+    def _template_hashes(self, viewer_id: int, prepared: _Prepared, channel_id: int) -> list[int]:
+        """The viewer's hashes for the template's holes: the users', then the channel's."""
+        cache = self._hashes
+        if len(cache) > _HASHES_KEPT:
+            cache.clear()
+        hashes = []
+        for record in prepared.users:
+            value = cache.get((viewer_id, record.id))
+            if value is None:
+                value = cache[viewer_id, record.id] = self._users.access.user(viewer_id, record.id)
+            hashes.append(value)
+        value = cache.get((viewer_id, -channel_id))
+        if value is None:
+            value = self._services.access.hash_for(viewer_id, channel_id)
+            cache[viewer_id, -channel_id] = value
+        hashes.append(value)
+        return hashes
+
     async def _message(
         self,
         viewer_id: int,
@@ -222,10 +246,7 @@ class ChannelEventRenderer:
         prepared = await self._prepare(event, message)
         template = prepared.template
         if template is not None and viewer_id not in prepared.special:
-            user_hash = self._users.access.user
-            hashes = [user_hash(viewer_id, record.id) for record in prepared.users]
-            hashes.append(self._services.access.hash_for(viewer_id, event.channel.id))
-            return template.fill(hashes)
+            return template.fill(self._template_hashes(viewer_id, prepared, event.channel.id))
         if prepared.shared_update is not None and message.from_id != viewer_id:
             update = prepared.shared_update
         else:

@@ -295,20 +295,7 @@ class ChannelService:
             raise bad_request(CHANNEL_PRIVATE)
         if channel.username is None:
             raise bad_request(CHANNEL_PRIVATE)
-        await self._check_room(user_id, CHANNELS_TOO_MUCH)
-        change = await self.store.put_member(
-            MemberRecord(
-                channel_id=channel_id,
-                user_id=user_id,
-                role=MemberRole.MEMBER,
-                date=self.now(),
-                inviter_id=user_id,
-            ),
-            max_members=self.max_members,
-        )
-        if change is None:
-            raise bad_request(USERS_TOO_MUCH)
-        self._online.joined(channel_id, user_id)
+        await self._add_member(channel_id, user_id, user_id, CHANNELS_TOO_MUCH)
         channel = await self.access.get(channel_id)
         await self._tell([user_id], channel, origin)
         message = None
@@ -402,11 +389,21 @@ class ChannelService:
         user = await self._users.store.get_user(bot_id)
         if user is None or not user.bot or (row is not None and row.role == MemberRole.KICKED):
             return row
-        await self._check_room(bot_id, USER_CHANNELS_TOO_MUCH)
+        return await self._add_member(channel_id, bot_id, inviter_id, USER_CHANNELS_TOO_MUCH)
+
+    async def _add_member(
+        self, channel_id: int, user_id: int, inviter_id: int, too_many_channels: str
+    ) -> MemberRecord:
+        """Make ``user_id`` a plain member (one row) and index it if online.
+
+        Raises:
+            RpcError: ``too_many_channels`` (the user is in too many), ``USERS_TOO_MUCH``.
+        """
+        await self._check_room(user_id, too_many_channels)
         change = await self.store.put_member(
             MemberRecord(
                 channel_id=channel_id,
-                user_id=bot_id,
+                user_id=user_id,
                 role=MemberRole.MEMBER,
                 date=self.now(),
                 inviter_id=inviter_id,
@@ -415,7 +412,7 @@ class ChannelService:
         )
         if change is None:
             raise bad_request(USERS_TOO_MUCH)
-        self._online.joined(channel_id, bot_id)
+        self._online.joined(channel_id, user_id)
         return change.after
 
     async def edit_banned(
