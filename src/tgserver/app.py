@@ -296,7 +296,9 @@ async def serve(
         )
         messaging = MessagingServices.create(services, message_store, bus=MemoryBus())
         renderer = EventRenderer(messaging)
-        online = OnlineIndex(services.lookup_user, messaging.bus, renderer)
+        online = OnlineIndex(
+            services.lookup_user, messaging.bus, renderer, peek_user=services.peek_user
+        )
         listeners = await _listen(config.host, config.port)
         ws_listeners: list[trio.SocketListener] = []
         try:

@@ -51,10 +51,20 @@ class OnlineIndex:
         lookup_user: The real lookup (``AccountServices.lookup_user``).
         bus: Where the events come from.
         render: Turns an event into the bytes pushed to one user.
+        peek_user: The lookup that re-checks a key before a push without counting as the
+            user's activity (``AccountServices.peek_user``); default: ``lookup_user``.
     """
 
-    def __init__(self, lookup_user: UserLookup, bus: EventBus, render: Renderer) -> None:
+    def __init__(
+        self,
+        lookup_user: UserLookup,
+        bus: EventBus,
+        render: Renderer,
+        *,
+        peek_user: UserLookup | None = None,
+    ) -> None:
         self._lookup = lookup_user
+        self._peek = peek_user if peek_user is not None else lookup_user
         self._bus = bus
         self._render = render
         self._user_of_key: dict[int, int] = {}
@@ -153,7 +163,10 @@ class OnlineIndex:
         checked: dict[int, bool] = {}
         for key_id, _ in targets:
             if key_id not in checked:
-                checked[key_id] = await self.lookup_user(key_id) == user_id
+                now_user = await self._peek(key_id)
+                if now_user != user_id:
+                    self.note(key_id, None)  # its next request re-learns it
+                checked[key_id] = now_user == user_id
         data = await self._render(user_id, event)
         if data is None:
             return

@@ -101,3 +101,7 @@ class AccountServices:
     async def lookup_user(self, auth_key_id: int) -> int | None:
         """The account an auth key is logged in to (the dispatcher's ``lookup_user``)."""
         return await self.bindings.user_for_key(auth_key_id)
+
+    async def peek_user(self, auth_key_id: int) -> int | None:
+        """Like :meth:`lookup_user`, without counting as activity (presence, last seen)."""
+        return await self.bindings.peek_user(auth_key_id)

@@ -47,19 +47,24 @@ class KeyBindings:
 
     async def user_for_key(self, auth_key_id: int) -> int | None:
         """The account the key is logged in to (None before login); marks it active."""
-        cache = self._cache
-        if auth_key_id in cache:
-            cache.move_to_end(auth_key_id)
-            user_id = cache[auth_key_id]
-        else:
-            generation = self._generation
-            user_id = await self._store.user_for_key(auth_key_id)
-            if generation == self._generation:
-                self._remember(auth_key_id, user_id)
+        user_id = await self.peek_user(auth_key_id)
         if user_id is not None:
             self._active[auth_key_id] = self._clock()
             if self._presence is not None:
                 self._presence.touch(user_id)
+        return user_id
+
+    async def peek_user(self, auth_key_id: int) -> int | None:
+        """The account the key is logged in to, without marking anything active (the
+        check before pushing an update: receiving is not activity)."""
+        cache = self._cache
+        if auth_key_id in cache:
+            cache.move_to_end(auth_key_id)
+            return cache[auth_key_id]
+        generation = self._generation
+        user_id = await self._store.user_for_key(auth_key_id)
+        if generation == self._generation:
+            self._remember(auth_key_id, user_id)
         return user_id
 
     def last_active(self, auth_key_id: int) -> float | None:

@@ -126,9 +126,7 @@ class UsersService:
             username=user.username,
             # A bot's phone is a placeholder nobody may see.
             phone=(
-                user.phone
-                if not user.bot and (is_self or contact is not None or reverse)
-                else None
+                user.phone if not user.bot and (is_self or contact is not None or reverse) else None
             ),
             is_self=is_self,
             contact=contact is not None,

@@ -126,6 +126,31 @@ async def test_sessions_that_only_moved_files_get_no_updates() -> None:
     assert main.pushed == [b"100:hi"] and media.pushed == []
 
 
+async def test_a_push_re_checks_keys_without_counting_as_activity() -> None:
+    calls: list[tuple[str, int]] = []
+
+    async def lookup(key_id: int) -> int | None:
+        calls.append(("lookup", key_id))
+        return 100
+
+    async def peek(key_id: int) -> int | None:
+        calls.append(("peek", key_id))
+        return 100
+
+    async def render(user_id: int, event: object) -> bytes | None:
+        return b"update"
+
+    bus = MemoryBus()
+    index = OnlineIndex(lookup, bus, render, peek_user=peek)
+    gateway = FakeGateway()
+    index.attach(gateway)  # type: ignore[arg-type]
+    session = gateway.add(1, 10)
+    await index.lookup_user(1)
+    calls.clear()
+    await bus.publish([100], Event("hi"))
+    assert session.pushed == [b"update"] and calls == [("peek", 1)]
+
+
 async def test_a_key_logged_out_since_its_last_request_gets_nothing() -> None:
     bindings: dict[int, int | None] = {1: 100}
     index, bus, gateway = _index(bindings)

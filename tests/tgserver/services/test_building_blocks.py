@@ -177,3 +177,13 @@ async def test_bindings_cache_is_bounded() -> None:
         assert await bindings.user_for_key(key) == 100 + key
     assert len(bindings._cache) == 3
     assert bindings.last_active(0) is None and bindings.last_active(9) is not None
+
+
+async def test_peeking_at_a_binding_is_not_activity() -> None:
+    store = MemoryAuthorizationStore()
+    bindings = KeyBindings(store)
+    await store.bind(AuthorizationRecord(key_id=5, user_id=105, hash=1, created_at=0, active_at=0))
+    assert await bindings.peek_user(5) == 105 and await bindings.peek_user(6) is None
+    assert bindings.last_active(5) is None
+    assert await bindings.user_for_key(5) == 105
+    assert bindings.last_active(5) is not None
