@@ -14,6 +14,9 @@ online members then costs no task per session. A session whose queue is full (a 
 gets a task of its own (in :meth:`OnlineIndex.run`'s nursery) that waits for room, and its
 later pushes wait in the session behind it, so nothing overtakes. Without :meth:`run` every
 push is flushed by a task of the gateway's (``Gateway.start_flush``).
+
+A long update is gzip-packed here, not by each session: :class:`SharedGzip` compresses the
+part that every member's bytes share (a post's text) once per post, not once per member.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 import trio
 
 from tgcore.errors import LocalProtocolError
+from tgcore.mtproto.session.gzipshare import SharedGzip
 from tgserver.bus import EventBus, Subscription
 from tgserver.gateway.outlet import Outlet
 from tgserver.gateway.sessions import SessionLink
@@ -77,6 +81,8 @@ class OnlineIndex:
         self._nursery: trio.Nursery | None = None
         # Sessions whose connection was full: payloads a task is waiting to queue, in order.
         self._backlogs: dict[SessionLink, list[bytes]] = {}
+        # Packs long updates for every session, compressing a fan-out's shared prefix once.
+        self._gzip = SharedGzip()
 
     def add_presence_listener(
         self, online: Callable[[int], Awaitable[None]], offline: Callable[[int], None]
@@ -170,11 +176,12 @@ class OnlineIndex:
         data = await self._render(user_id, event)
         if data is None:
             return
+        data = self._gzip.pack(data)
         for key_id, link in targets:
             if not checked[key_id] or link.live_outlet is None:
                 continue
             try:
-                link.session.push(data)
+                link.session.push(data, gzip=False)  # packed (or not) above
             except Exception:
                 log.exception("cannot push to a session of user %d", user_id)
                 continue

@@ -17,7 +17,8 @@ class FakeSession:
     session_id: int
     pushed: list[bytes] = attrs.field(factory=list)
 
-    def push(self, data: bytes) -> int:
+    def push(self, data: bytes, *, gzip: bool | None = None) -> int:
+        assert gzip is False  # the index packs long updates itself
         self.pushed.append(data)
         return len(self.pushed)
 
@@ -196,3 +197,32 @@ async def test_a_stopping_gateway_is_not_an_error() -> None:
     await index.lookup_user(1)
     await bus.publish([100], Event("late"))
     assert session.pushed == [b"100:late"]
+
+
+async def test_long_updates_are_packed_once_per_fan_out() -> None:
+    """A long post is gzip-packed by the index, its shared text compressed once."""
+    from tgcore.mtproto.session import gzip_unpack
+
+    text = b"\x40\x42\xae\x74" + b"a long post, the same for every member " * 40
+
+    async def lookup(key_id: int) -> int | None:
+        return key_id * 100
+
+    async def render(user_id: int, event: object) -> bytes | None:
+        return text + user_id.to_bytes(8, "little")  # the per-viewer part comes last
+
+    bus = MemoryBus()
+    index = OnlineIndex(lookup, bus, render)
+    gateway = FakeGateway()
+    index.attach(gateway)  # type: ignore[arg-type]
+    members = [gateway.add(key, key) for key in range(1, 6)]
+    for key in range(1, 6):
+        await index.lookup_user(key)
+    await bus.publish([key * 100 for key in range(1, 6)], Event("post"))
+    for key, session in enumerate(members, start=1):
+        (body,) = session.pushed
+        assert len(body) < len(text)
+        assert gzip_unpack(body, max_size=1 << 20) == text + (key * 100).to_bytes(8, "little")
+    second = gateway.add(1, 99)  # both sessions of user 100 get the same packed bytes
+    await bus.publish([100], Event("again"))
+    assert second.pushed[0] == members[0].pushed[1]

@@ -22,7 +22,8 @@ class QueueSession:
     session_id: int
     queued: list[bytes] = attrs.field(factory=list)
 
-    def push(self, data: bytes) -> int:
+    def push(self, data: bytes, *, gzip: bool | None = None) -> int:
+        assert gzip is False  # the index packs long updates itself
         self.queued.append(data)
         return len(self.queued)
 

@@ -53,6 +53,7 @@ from tgcore.mtproto.session.events import (
     SessionDestroyed,
     UpdateReceived,
 )
+from tgcore.mtproto.session.gzipshare import SharedGzip, common_prefix_length
 from tgcore.mtproto.session.router import Routed, SessionRouter
 from tgcore.mtproto.session.salts import SaltProvider, SaltSchedule, ServerSalt
 from tgcore.mtproto.session.seqno import SeqNoGenerator
@@ -97,8 +98,10 @@ __all__ = [
     "SessionConfig",
     "SessionDestroyed",
     "SessionRouter",
+    "SharedGzip",
     "UpdateReceived",
     "check_msg_id_time",
+    "common_prefix_length",
     "gzip_pack",
     "gzip_unpack",
     "maybe_gzip",

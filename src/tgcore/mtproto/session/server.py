@@ -441,7 +441,12 @@ class ServerSession:
         return self._answer_body(req_msg_id, body)
 
     def push(self, update: bytes | TLObject, *, gzip: bool | None = None) -> int:
-        """Queue a message the server sends on its own (an update); returns its msg_id."""
+        """Queue a message the server sends on its own (an update); returns its msg_id.
+
+        ``gzip`` is as for :meth:`answer`. A caller pushing one update to many sessions can
+        pack it once (e.g. with :class:`~tgcore.mtproto.session.SharedGzip`) and pass the
+        result with ``gzip=False``.
+        """
         return self._queue(self._serialize(update, gzip), True, MsgKind.SERVER_PUSH)
 
     def flush_acks(self) -> None:
