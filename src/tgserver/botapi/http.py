@@ -175,15 +175,21 @@ async def _serve_h11(
     conn = h11.Connection(h11.SERVER, max_incomplete_event_size=limits.max_header)
     conn.receive_data(first)
 
-    async def next_event() -> h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]:
+    async def next_event(deadline: float) -> h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]:
+        """The next event; waiting for data past ``deadline`` raises TooSlowError."""
         while True:
             event = conn.next_event()
             if event is not h11.NEED_DATA:
                 return event
-            conn.receive_data(await stream.receive_some(_READ))
+            # A timeout scope only around a real wait: a small request's body is usually
+            # already buffered with its head.
+            with trio.fail_at(deadline):
+                data = await stream.receive_some(_READ)
+            conn.receive_data(data)
 
-    async def send(event: h11.Event) -> None:
-        data = conn.send(event)
+    async def send(*events: h11.Event) -> None:
+        # Several events go out in one write: one system call (and timeout scope) per answer.
+        data = b"".join(conn.send(event) or b"" for event in events)
         if data:
             # A client that stops reading (a stalled download) must not hold the task forever.
             with trio.fail_after(limits.idle_timeout):
@@ -191,8 +197,7 @@ async def _serve_h11(
 
     while True:
         try:
-            with trio.fail_after(limits.idle_timeout):
-                event = await next_event()
+            event = await next_event(trio.current_time() + limits.idle_timeout)
             if isinstance(event, (h11.ConnectionClosed,)) or event is h11.NEED_DATA:
                 return
             if not isinstance(event, h11.Request):
@@ -218,24 +223,24 @@ async def _serve_h11(
                 # curl asks before sending big uploads; without this it waits a second.
                 await send(h11.InformationalResponse(status_code=100, headers=[]))
             body = bytearray()
-            with trio.fail_after(limits.request_timeout):
-                while True:
-                    part = await next_event()
-                    if isinstance(part, h11.Data):
-                        body += part.data
-                        if len(body) > limits.max_body:
-                            await _send_h11(
-                                conn,
-                                send,
-                                stream,
-                                _error(413, "Request Entity Too Large"),
-                                close=True,
-                            )
-                            return
-                    elif isinstance(part, h11.EndOfMessage):
-                        break
-                    else:
+            deadline = trio.current_time() + limits.request_timeout
+            while True:
+                part = await next_event(deadline)
+                if isinstance(part, h11.Data):
+                    body += part.data
+                    if len(body) > limits.max_body:
+                        await _send_h11(
+                            conn,
+                            send,
+                            stream,
+                            _error(413, "Request Entity Too Large"),
+                            close=True,
+                        )
                         return
+                elif isinstance(part, h11.EndOfMessage):
+                    break
+                else:
+                    return
         except h11.RemoteProtocolError as exc:
             if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
                 status = exc.error_status_hint
@@ -276,7 +281,7 @@ def _content_length(headers: Sequence[tuple[bytes, bytes]]) -> int | None:
 
 async def _send_h11(
     conn: h11.Connection,
-    send: Callable[[h11.Event], Awaitable[None]],
+    send: Callable[..., Awaitable[None]],
     stream: trio.SocketStream,
     response: HttpResponse,
     *,
@@ -293,14 +298,17 @@ async def _send_h11(
         reason = HTTPStatus(response.status).phrase.encode()
     except ValueError:
         reason = b""
-    await send(h11.Response(status_code=response.status, headers=headers, reason=reason))
+    head = h11.Response(status_code=response.status, headers=headers, reason=reason)
     if isinstance(body, bytes):
         if body:
-            await send(h11.Data(data=body))
+            await send(head, h11.Data(data=body), h11.EndOfMessage())
+        else:
+            await send(head, h11.EndOfMessage())
     else:
+        await send(head)
         async for chunk in body:
             await send(h11.Data(data=chunk))
-    await send(h11.EndOfMessage())
+        await send(h11.EndOfMessage())
 
 
 async def _call(handler: Handler, request: HttpRequest) -> HttpResponse:

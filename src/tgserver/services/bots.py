@@ -76,6 +76,8 @@ USER_IS_BOT: Final = "USER_IS_BOT"
 MAX_CAPTION_LENGTH: Final = 1024
 
 _SECRET_BYTES = 26
+#: How many (bot, user) chats BotService remembers as existing before starting afresh.
+_DIALOG_CACHE: Final = 100_000
 
 
 def bot_phone(username: str) -> str:
@@ -148,6 +150,9 @@ class BotService:
         self._contacts = messaging.accounts.stores.contacts
         self._clock = clock
         self._rng = rng
+        # (bot, user) pairs whose private chat is known to exist: the message store never
+        # deletes a dialog, so once seen it stays, and sendMessage skips a store read.
+        self._dialogs: set[tuple[int, int]] = set()
         self.set_limits(limits or BotLimits())
 
     def set_limits(self, limits: BotLimits) -> None:
@@ -302,10 +307,22 @@ class BotService:
         user = await self.chat_user(chat_id)
         if user.bot and user.id != bot_id:
             raise RpcError(403, USER_IS_BOT)
-        if user.id == bot_id or await self._messages.get_dialog(bot_id, chat_id) is None:
+        if user.id == bot_id or not await self._has_dialog(bot_id, chat_id):
             raise RpcError(403, BOT_CANT_INITIATE)
         if await self._contacts.blocked_among(chat_id, [bot_id]):
             raise RpcError(403, BOT_BLOCKED)
+
+    async def _has_dialog(self, bot_id: int, user_id: int) -> bool:
+        """Whether the bot has a private chat with the user (the user wrote first)."""
+        pair = (bot_id, user_id)
+        if pair in self._dialogs:
+            return True
+        if await self._messages.get_dialog(bot_id, user_id) is None:
+            return False
+        if len(self._dialogs) >= _DIALOG_CACHE:
+            self._dialogs.clear()  # a bound, not a policy: the next sends read again
+        self._dialogs.add(pair)
+        return True
 
     def _rate(self, bot_id: int, chat_id: int) -> None:
         if not self.limits.enabled:

@@ -106,6 +106,11 @@ class BotUpdates:
         # Bots whose channels moved (a private message does not make a bot read its channels).
         self._channels_dirty: set[int] = set()
         self._wake = trio.Event()
+        # Per bot, (cursor, scanned): with the bot's durable cursor (box_pts) at ``cursor``,
+        # the box-log entries up to ``scanned`` hold nothing for the bot (its own messages,
+        # reads, deletions). Feeds read from ``scanned``, and the bot's own new messages move
+        # it without reading at all (see _skip_own). Memory only: a restart reads again.
+        self._scanned: dict[int, tuple[int, int]] = {}
         #: Box entries turned into updates that failed and were skipped (logged).
         self.skipped = 0
         #: The supergroups' and channels' logs (None: bots reach no channels).
@@ -140,8 +145,39 @@ class BotUpdates:
         self._mark(bot_id, channels=True)
 
     async def _on_event(self, user_id: int, event: object) -> None:
+        if isinstance(event, BoxEvent) and self._skip_own(user_id, event):
+            return
         if isinstance(event, _FEED_EVENTS):
             self._mark(user_id, channels=not isinstance(event, BoxEvent))
+
+    def _skip_own(self, bot_id: int, event: BoxEvent) -> bool:
+        """Whether ``event`` is the bot's own new message right after what was scanned: then
+        it holds no update, the scan mark moves past it, and no feed is needed.
+
+        Each sendMessage publishes one; feeding for it would cost three store reads. The mark
+        only moves when the entry is the very next one (pts contiguity), so an entry whose
+        event is late or was never seen is still read by the next feed.
+        """
+        entry = event.entry
+        scan = self._scanned.get(bot_id)
+        if (
+            scan is None
+            or entry.kind != UpdateKind.NEW_MESSAGE
+            or entry.pts_count != 1
+            or entry.pts - 1 != scan[1]
+            or len(event.messages) != 1
+        ):
+            return False
+        message = event.messages[0]
+        if not message.out or message.pts != entry.pts or entry.ids != (message.id,):
+            return False
+        self._scanned[bot_id] = (scan[0], entry.pts)
+        return True
+
+    def _scan_start(self, bot_id: int, cursor: int) -> int:
+        """Where a feed of the bot, whose durable cursor is at ``cursor``, starts reading."""
+        scan = self._scanned.get(bot_id)
+        return scan[1] if scan is not None and scan[0] == cursor and scan[1] > cursor else cursor
 
     def _mark(self, bot_id: int, *, channels: bool = False) -> None:
         self._dirty.add(bot_id)
@@ -158,21 +194,31 @@ class BotUpdates:
             while True:
                 bot = await self._store.get_bot(bot_id)
                 if bot is None:
+                    self._scanned.pop(bot_id, None)
                     return queued
                 pts = bot.box_pts
+                start = self._scan_start(bot_id, pts)
                 got = await self._messages.get_updates(
-                    bot_id, pts, limit=_FEED_BATCH, too_long_gap=1 << 62
+                    bot_id, start, limit=_FEED_BATCH, too_long_gap=1 << 62
                 )
                 if not got.entries:
+                    self._scanned[bot_id] = (pts, start)
                     break
                 items, unwanted = await self._items(bot, got.entries)
                 to_pts = got.entries[-1].pts
-                if not items and not unwanted and len(got.entries) < _LAZY_CURSOR:
+                if not items and not unwanted and to_pts - pts < _LAZY_CURSOR:
                     # Only the bot's own messages, reads, deletions: nothing to queue. Moving
-                    # the cursor would cost a durable write per sent message; the next feed
-                    # reads these few entries again instead.
+                    # the cursor would cost a durable write per sent message; it stays, and
+                    # the scan mark (memory) remembers that these entries hold nothing.
+                    self._scanned[bot_id] = (pts, to_pts)
                     break
+                # The entries between the cursor and ``start`` hold nothing: moving the
+                # cursor past them with the items read from ``start`` on loses no update.
                 done = await self._store.feed(bot_id, pts, to_pts, items)
+                if done is None:
+                    self._scanned.pop(bot_id, None)
+                else:
+                    self._scanned[bot_id] = (to_pts, to_pts)
                 if done:
                     queued += len(done)
                 if to_pts >= got.state.pts:

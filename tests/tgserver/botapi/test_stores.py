@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Awaitable
 from pathlib import Path
+
+import trio
 
 from tgserver.store.accounts import (
     ACCOUNTS_SCHEMA_VERSION,
@@ -13,6 +16,7 @@ from tgserver.store.accounts import (
     open_accounts_database,
 )
 from tgserver.store.bots import (
+    BotRecord,
     BotUpdateKind,
     NewBotUpdate,
     SqliteBotStore,
@@ -98,3 +102,31 @@ async def test_bot_store_queue_and_cursor(tmp_path: Path) -> None:
         # A new secret replaces the old one; the queue state stays.
         renewed = await store.create_bot(7, "new", 2.0)
         assert renewed.secret == "new" and renewed.box_pts == 5
+
+
+async def test_bot_store_answers_fresh_records_after_every_write(tmp_path: Path) -> None:
+    # get_bot keeps records in memory (every Bot API request authenticates with it); each
+    # write must show at once, also when a read runs while the write does.
+    async with await SqliteBotStore.open(tmp_path / "bots.sqlite3") as store:
+        await store.create_bot(7, "secret", 1.0)
+        assert (await store.get_bot(7)).box_pts == 0  # type: ignore[union-attr]
+        assert await store.feed(7, 0, 3, []) == []
+        assert (await store.get_bot(7)).box_pts == 3  # type: ignore[union-attr]
+        await store.set_allowed_updates(7, ["message"])
+        assert (await store.get_bot(7)).allowed_updates == ("message",)  # type: ignore[union-attr]
+        seen: list[BotRecord | None] = []
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(store.set_webhook, 7, WebhookRecord(url="http://h/y"))
+            nursery.start_soon(lambda: _append(seen, store.get_bot(7)))
+        after = await store.get_bot(7)
+        assert after is not None and after.webhook is not None
+        assert after.webhook.url == "http://h/y" and len(seen) == 1
+        renewed = await store.create_bot(7, "new", 2.0)
+        assert (await store.get_bot(7)) == renewed and renewed.secret == "new"
+        assert await store.get_bot(8) is None
+        await store.create_bot(8, "s8", 3.0)
+        assert (await store.get_bot(8)) is not None
+
+
+async def _append(seen: list[BotRecord | None], read: Awaitable[BotRecord | None]) -> None:
+    seen.append(await read)

@@ -14,6 +14,7 @@ from tests.tgserver.botapi.conftest import BotEnv
 from tgserver.app import open_server
 from tgserver.botapi import HttpRequest, HttpResponse, serve_http
 from tgserver.config import ServerConfig
+from tgserver.services.bots import BotLimits
 from tgserver.store.bots import BotUpdateKind, NewBotUpdate
 from tgserver.store.messages import NewMessage, SqliteMessageStore
 
@@ -52,6 +53,45 @@ async def test_the_bots_own_messages_are_not_updates(env: BotEnv) -> None:
     await env.updates()
     await env.ok("sendMessage", chat_id=env.alice.id, text="mine")
     assert await env.ok("getUpdates") == []
+
+
+async def test_many_own_messages_between_a_users_messages(env: BotEnv) -> None:
+    # More own messages than one feed batch reads: the feeder skips them (they are no
+    # updates) without losing the user's messages around them.
+    env.services.bots.set_limits(BotLimits(per_bot=10**9, per_chat=10**9))
+    await env.user_says(env.alice, "first")
+    assert [u["message"]["text"] for u in await env.updates()] == ["first"]
+    for round_ in range(2):
+        for i in range(130):
+            await env.ok("sendMessage", chat_id=env.alice.id, text=f"mine {round_}.{i}")
+            if i == 60:
+                await env.user_says(env.alice, f"between {round_}")
+        await env.user_says(env.alice, f"after {round_}")
+        texts = [u["message"]["text"] for u in await env.updates()]
+        assert texts == [f"between {round_}", f"after {round_}"]
+    # The feeder's own record of what holds nothing is memory only: a fresh feed of the
+    # durable cursor finds nothing new either.
+    assert await env.services.updates.feed(env.bot.id) == 0
+    assert await env.ok("getUpdates") == []
+
+
+async def test_own_messages_are_skipped_after_a_restart(tmp_path: Path) -> None:
+    config = ServerConfig(data_dir=tmp_path / "data", port=0)
+    async with open_server(config) as info:
+        assert info.bots is not None
+        info.bots.bots.set_limits(BotLimits(per_bot=10**9, per_chat=10**9))
+        bot = await info.bots.bots.create_bot("restart_bot")
+        user = await info.bots.messaging.accounts.users.register("15550010", "Dan")
+        await info.bots.messaging.messages.send(user.id, bot.id, "hello")
+        assert await info.bots.updates.feed(bot.id) == 1
+        for i in range(70):
+            await info.bots.bots.send(bot.id, user.id, f"mine {i}")
+    async with open_server(config) as info, httpx.AsyncClient() as http:
+        assert info.bots is not None
+        await info.bots.messaging.messages.send(user.id, bot.id, "after the restart")
+        response = await http.post(f"{info.bot_api_url}/bot{bot.token}/getUpdates")
+        texts = [u["message"]["text"] for u in response.json()["result"]]
+        assert texts == ["hello", "after the restart"]
 
 
 async def test_long_poll_wakes_up_on_a_message(env: BotEnv) -> None:

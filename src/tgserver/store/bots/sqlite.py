@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from tgserver.store.bots.records import (
     BotRecord,
@@ -77,6 +77,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
     if "chat_id" not in columns:
         conn.execute("ALTER TABLE updates ADD COLUMN chat_id INTEGER NOT NULL DEFAULT 0")
 
+
+T = TypeVar("T")
 
 _BOT_COLUMNS = (
     "id, secret, created_at, box_pts, next_update_id, webhook_url, webhook_secret, "
@@ -167,6 +169,20 @@ class SqliteBotStore:
 
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
+        # Every Bot API request authenticates with get_bot: the records are kept here, and
+        # any write of this store (the only writer of an open server's bots; the CLI only
+        # adds new ids) drops them all. A read that overlapped a write is not kept.
+        self._bots: dict[int, BotRecord] = {}
+        self._generation = 0
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        self._generation += 1
+        self._bots.clear()
+        try:
+            return await self._db.write(fn)
+        finally:
+            self._generation += 1
+            self._bots.clear()
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteBotStore:
@@ -208,7 +224,7 @@ class SqliteBotStore:
             row = conn.execute(f"SELECT {_BOT_COLUMNS} FROM bots WHERE id = ?", (bot_id,))
             return _bot(row.fetchone())
 
-        return await self._db.write(create)
+        return await self._write(create)
 
     async def get_bot(self, bot_id: int) -> BotRecord | None:
         """The bot with this id, or None."""
@@ -218,7 +234,14 @@ class SqliteBotStore:
             found = row.fetchone()
             return None if found is None else _bot(found)
 
-        return await self._db.read(get)
+        cached = self._bots.get(bot_id)
+        if cached is not None:
+            return cached
+        generation = self._generation
+        bot = await self._db.read(get)
+        if bot is not None and generation == self._generation:
+            self._bots[bot_id] = bot
+        return bot
 
     async def list_bots(self) -> list[BotRecord]:
         """Every bot, by id."""
@@ -250,11 +273,11 @@ class SqliteBotStore:
                 ),
             )
 
-        await self._db.write(set_)
+        await self._write(set_)
 
     async def set_webhook_error(self, bot_id: int, date: int, message: str) -> None:
         """Record a failed webhook delivery (``date`` 0: clear it)."""
-        await self._db.write(
+        await self._write(
             lambda conn: conn.execute(
                 "UPDATE bots SET last_error_date = ?, last_error_message = ? WHERE id = ?",
                 (date, message, bot_id),
@@ -264,7 +287,7 @@ class SqliteBotStore:
     async def set_allowed_updates(self, bot_id: int, allowed: Sequence[str] | None) -> None:
         """Store the update kinds the bot wants (None: the default set)."""
         text = None if allowed is None else json.dumps(list(allowed))
-        await self._db.write(
+        await self._write(
             lambda conn: conn.execute(
                 "UPDATE bots SET allowed_updates = ? WHERE id = ?", (text, bot_id)
             )
@@ -272,7 +295,7 @@ class SqliteBotStore:
 
     async def set_commands(self, bot_id: int, commands: str) -> None:
         """Store the command list (JSON text)."""
-        await self._db.write(
+        await self._write(
             lambda conn: conn.execute(
                 "UPDATE bots SET commands = ? WHERE id = ?", (commands, bot_id)
             )
@@ -299,7 +322,7 @@ class SqliteBotStore:
                 return None
             return _queue(conn, bot_id, items)
 
-        return await self._db.write(feed)
+        return await self._write(feed)
 
     async def channel_cursors(self, bot_id: int) -> dict[int, ChannelCursor]:
         """The bot's channel cursors, by channel id."""
@@ -362,7 +385,7 @@ class SqliteBotStore:
                 )
             return _queue(conn, bot_id, items)
 
-        return await self._db.write(feed)
+        return await self._write(feed)
 
     async def enqueue(self, bot_id: int, item: NewBotUpdate) -> QueuedUpdate | None:
         """Queue one update that does not come from the box log (None: no such bot)."""
@@ -371,7 +394,7 @@ class SqliteBotStore:
             queued = _queue(conn, bot_id, [item])
             return queued[0] if queued else None
 
-        return await self._db.write(enqueue)
+        return await self._write(enqueue)
 
     async def pending(self, bot_id: int, offset: int = 0, limit: int = 100) -> list[QueuedUpdate]:
         """Queued updates with ``update_id >= offset``, oldest first, at most ``limit``."""
@@ -408,11 +431,11 @@ class SqliteBotStore:
             )
             return int(cur.rowcount)
 
-        return await self._db.write(confirm)
+        return await self._write(confirm)
 
     async def delete_update(self, bot_id: int, update_id: int) -> None:
         """Forget one update (the webhook took it)."""
-        await self._db.write(
+        await self._write(
             lambda conn: conn.execute(
                 "DELETE FROM updates WHERE bot_id = ? AND update_id = ?", (bot_id, update_id)
             )
@@ -425,7 +448,7 @@ class SqliteBotStore:
             cur = conn.execute("DELETE FROM updates WHERE bot_id = ?", (bot_id,))
             return int(cur.rowcount)
 
-        return await self._db.write(drop)
+        return await self._write(drop)
 
     async def pending_count(self, bot_id: int) -> int:
         """How many updates wait in the queue."""
