@@ -7,34 +7,21 @@ the real ones.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import logging
-import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import attrs
 import trio
 
-from tgcore.crypto import RsaPrivateKey
 from tgcore.tl import types
+from tgserver import stores
 from tgserver.botapi import BotApi
 from tgserver.bus import MemoryBus
 from tgserver.config import ServerConfig
 from tgserver.gateway import WS_PATH, Gateway, GatewayLimits, KeyRegistry, OnlineIndex
-from tgserver.keys import fingerprint_hex, load_or_create_server_key
-from tgserver.media import (
-    MASTER_KEY_FILE,
-    MEDIA_DB_FILE,
-    BlobStore,
-    MasterKey,
-    MediaService,
-    MediaStore,
-    MemoryMediaStore,
-    SqliteMediaStore,
-    sweep_interval,
-)
+from tgserver.keys import fingerprint_hex
+from tgserver.media import MediaService, sweep_interval
 from tgserver.rpc import (
     DcAddress,
     Dispatcher,
@@ -56,24 +43,9 @@ from tgserver.services import AccountServices, BotLimits, BotServices, Messaging
 from tgserver.services.channels import ChannelServices
 from tgserver.services.chats_bundle import ChatServices
 from tgserver.sms_config import sms_provider
-from tgserver.store import AuthKeyStore, MemoryAuthKeyStore, SqliteAuthKeyStore
-from tgserver.store.accounts import ACCOUNTS_FILE, AccountStores
-from tgserver.store.bots import BOTS_FILE, SqliteBotStore
-from tgserver.store.channels import (
-    CHANNELS_FILE,
-    ChannelStore,
-    MemoryChannelStore,
-    SqliteChannelStore,
-)
-from tgserver.store.chats import (
-    CHATS_FILE,
-    ChatParticipant,
-    ChatRecord,
-    ChatStore,
-    MemoryChatStore,
-    SqliteChatStore,
-)
-from tgserver.store.messages import MemoryMessageStore, MessageStore, SqliteMessageStore
+from tgserver.store.accounts import ACCOUNTS_FILE
+from tgserver.store.chats import ChatParticipant, ChatRecord
+from tgserver.stores import DATABASE_FILE, MEDIA_DIR, MESSAGES_DIR
 
 __all__ = [
     "ACCOUNTS_FILE",
@@ -86,13 +58,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Name of the SQLite metadata database inside the data directory.
-DATABASE_FILE = "tgserver.sqlite3"
-#: Directory of the message store's shard files inside the data directory.
-MESSAGES_DIR = "messages"
-#: Directory of the encrypted media blobs inside the data directory (the default media_root).
-MEDIA_DIR = "media"
 
 
 @attrs.frozen
@@ -148,90 +113,6 @@ def _port(listeners: list[trio.SocketListener]) -> int:
     return int(listeners[0].socket.getsockname()[1])
 
 
-# --- storage = "sqlite" | "memory" for the session-1 stores (key, auth keys, accounts, messages)
-
-
-@functools.cache
-def _memory_server_key() -> RsaPrivateKey:
-    # Generating a 2048-bit key costs 0.1-1 s: memory servers of one process (test fixtures)
-    # share one, which is never written anywhere.
-    return RsaPrivateKey.generate()
-
-
-async def _server_key(config: ServerConfig) -> RsaPrivateKey:
-    if config.storage == "memory":
-        return await trio.to_thread.run_sync(_memory_server_key)
-    return await trio.to_thread.run_sync(load_or_create_server_key, config.data_dir)
-
-
-async def _open_auth_keys(config: ServerConfig) -> contextlib.aclosing[AuthKeyStore]:
-    if config.storage == "memory":
-        return contextlib.aclosing(MemoryAuthKeyStore())
-    return contextlib.aclosing(await SqliteAuthKeyStore.open(config.data_dir / DATABASE_FILE))
-
-
-async def _open_accounts(config: ServerConfig) -> AccountStores:
-    if config.storage == "memory":
-        return AccountStores.memory()
-    return await AccountStores.open_sqlite(config.data_dir / ACCOUNTS_FILE)
-
-
-async def _open_messages(config: ServerConfig) -> contextlib.aclosing[MessageStore]:
-    if config.storage == "memory":
-        return contextlib.aclosing(MemoryMessageStore())
-    messages_dir = config.data_dir / MESSAGES_DIR
-    await trio.to_thread.run_sync(lambda: messages_dir.mkdir(parents=True, exist_ok=True))
-    return contextlib.aclosing(await SqliteMessageStore.open(messages_dir))
-
-
-async def _open_chats(config: ServerConfig) -> contextlib.aclosing[ChatStore]:
-    if config.storage == "memory":
-        return contextlib.aclosing(MemoryChatStore())
-    return contextlib.aclosing(await SqliteChatStore.open(config.data_dir / CHATS_FILE))
-
-
-async def _open_channels(config: ServerConfig) -> contextlib.aclosing[ChannelStore]:
-    if config.storage == "memory":
-        return contextlib.aclosing(MemoryChannelStore())
-    return contextlib.aclosing(await SqliteChannelStore.open(config.data_dir / CHANNELS_FILE))
-
-
-async def _open_bots(config: ServerConfig) -> SqliteBotStore:
-    # The bot store is SQLite either way: an in-memory database for storage = "memory".
-    if config.storage == "memory":
-        return await SqliteBotStore.open(":memory:")
-    return await SqliteBotStore.open(config.data_dir / BOTS_FILE)
-
-
-async def _open_media_store(config: ServerConfig) -> contextlib.aclosing[MediaStore]:
-    if config.storage == "memory":
-        return contextlib.aclosing(MemoryMediaStore())
-    return contextlib.aclosing(await SqliteMediaStore.open(config.data_dir / MEDIA_DB_FILE))
-
-
-async def _media_service(config: ServerConfig, store: MediaStore) -> MediaService:
-    """The media service: blobs under ``media_root`` (default ``data_dir/media``; in memory
-    for ``storage = "memory"``), file keys wrapped by the master key file."""
-    if config.storage == "memory" and config.media_key_file is None:
-        master = MasterKey.generate()
-    else:
-        key_file = config.media_key_file or config.data_dir / MASTER_KEY_FILE
-        master = await trio.to_thread.run_sync(MasterKey.load_or_create, key_file)
-    if config.media_root is not None:
-        root = config.media_root
-    elif config.storage == "memory":
-        root = f"memory://tgserver-{secrets.token_hex(8)}"
-    else:
-        root = str((config.data_dir / MEDIA_DIR).absolute())
-    return MediaService(
-        store,
-        BlobStore(root),
-        master,
-        dc_id=config.dc_id,
-        upload_ttl=config.upload_ttl_hours * 3600.0,
-    )
-
-
 def _channel_media_source(messaging: MessagingServices, media: MediaService) -> MediaSource:
     """Channel sendMedia: InputMedia -> the stored media bytes, as private chats do it."""
     handlers = MediaHandlers(messaging, media)
@@ -277,15 +158,15 @@ async def serve(
         ConfigError: the SMS provider settings are incomplete.
     """
     sms = sms_provider(config)
-    key = await _server_key(config)
+    key = await stores.server_key(config)
     async with (
-        await _open_auth_keys(config) as store,
-        await _open_accounts(config) as accounts,
-        await _open_messages(config) as message_store,
-        await _open_media_store(config) as media_store,
-        await _open_bots(config) as bot_store,
-        await _open_channels(config) as channel_store,
-        await _open_chats(config) as chat_store,
+        await stores.open_auth_keys(config) as store,
+        await stores.open_accounts(config) as accounts,
+        await stores.open_messages(config) as message_store,
+        await stores.open_media_store(config) as media_store,
+        await stores.open_bots(config) as bot_store,
+        await stores.open_channels(config) as channel_store,
+        await stores.open_chats(config) as chat_store,
     ):
         services = await AccountServices.create(
             accounts,
@@ -324,7 +205,7 @@ async def serve(
         chat_handlers = register_chat_handlers(dispatcher, chat_services, messages)
         renderer.chats = messages.renderer
         # Media: encrypted blobs under media_root, metadata in media.sqlite3.
-        media = await _media_service(config, media_store)
+        media = await stores.media_service(config, media_store)
         register_media_handlers(dispatcher, messaging, media)
         # Channels: supergroups and broadcast channels (a pts per channel; posts reach the
         # online members through the channels' online index, the others pull differences).
