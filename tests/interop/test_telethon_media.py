@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from telethon import TelegramClient, errors
+from telethon import TelegramClient, errors, events
 from telethon.sessions import MemorySession
 from telethon.tl import functions, types
 
@@ -51,6 +51,10 @@ def _named(data: bytes, name: str) -> io.BytesIO:
     stream = io.BytesIO(data)
     stream.name = name
     return stream
+
+
+def _incoming(event: Any) -> bool:
+    return not event.messages[0].out
 
 
 def _sha(data: bytes) -> str:
@@ -328,17 +332,44 @@ def test_albums(running_server: ServerInfo) -> None:
             await sign_up(ann, ANN, "Ann")
             await sign_up(bob, BOB, "Bob")
             inbox = event_queue(bob)
+            # Incoming albums only (a client also sees its own sends as events).
+            bob_albums = event_queue(bob, events.Album(func=_incoming))
+            ann_albums = event_queue(ann, events.Album(func=_incoming))
             to_bob = await _contact(ann, BOB)
 
             # Telethon: uploadMedia for each, then one sendMultiMedia.
             files = [_named(p, f"{i}.jpg") for i, p in enumerate(photos)]
             sent = await ann.send_file(to_bob, files, caption=["one", "two", "three"])
             assert [m.message for m in sent] == ["one", "two", "three"]
+            album_id = sent[0].grouped_id
+            assert album_id is not None and album_id > 0
+            assert [m.grouped_id for m in sent] == [album_id] * 3
             got = [(await asyncio.wait_for(inbox.get(), TIMEOUT)).message for _ in photos]
             assert [m.message for m in got] == ["one", "two", "three"]
+            assert [m.grouped_id for m in got] == [album_id] * 3
             for message, width in zip(got, (400, 500, 600), strict=True):
                 data = await bob.download_media(message, bytes)
                 assert Image.open(io.BytesIO(data)).size == (width, 300)
+            # The receiving client sees one album (events.Album), with every item.
+            album = await asyncio.wait_for(bob_albums.get(), TIMEOUT)
+            assert [m.id for m in album.messages] == [m.id for m in got]
+            assert album.grouped_id == album_id and len(album) == 3
+            assert bob_albums.empty()
+            history = await bob.get_messages(await _contact(bob, ANN), limit=3)
+            assert {m.grouped_id for m in history} == {album_id}
+
+            # Forwarding the album: the copies form a new album of their own.
+            forwarded = await bob.forward_messages(await _contact(bob, ANN), got)
+            assert [m.fwd_from is not None for m in forwarded] == [True] * 3
+            new_id = forwarded[0].grouped_id
+            assert new_id is not None and new_id not in (album_id, 0)
+            assert [m.grouped_id for m in forwarded] == [new_id] * 3
+            again = await asyncio.wait_for(ann_albums.get(), TIMEOUT)
+            assert again.grouped_id == new_id
+            assert [m.message for m in again.messages] == ["one", "two", "three"]
+            # One item forwarded alone is no album.
+            [single] = await bob.forward_messages(await _contact(bob, ANN), got[:1])
+            assert single.grouped_id is None
 
             # A bad item sends nothing at all.
             good = await ann(

@@ -142,9 +142,11 @@ class MessagingService:
         fwd_from: bytes | None = None,
         random_id: int | None = None,
         origin: Origin | None = None,
+        grouped_id: int | None = None,
     ) -> SendResult:
         """Store a message from ``sender_id`` to ``peer_id`` (itself: Saved Messages) and
         publish it to both boxes; a repeated ``random_id`` returns the first send.
+        ``grouped_id``: the album the message belongs to (the same on every item).
 
         Raises:
             RpcError: ``MESSAGE_EMPTY``, ``MESSAGE_TOO_LONG``, ``PEER_ID_INVALID``,
@@ -169,6 +171,7 @@ class MessagingService:
                 reply_to=reply_to,
                 fwd_from=fwd_from,
                 random_id=random_id,
+                grouped_id=grouped_id,
             )
         )
         if not result.duplicate:

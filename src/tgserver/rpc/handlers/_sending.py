@@ -3,6 +3,7 @@ entities of a request as the stores keep them, and the updates that answer a sen
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 
 from tgcore.errors import RpcError
@@ -35,6 +36,11 @@ async def stored_entities(
             )
         kept.append(entity)
     return kept or None
+
+
+def new_grouped_id() -> int:
+    """A fresh album id: random, positive, 63 bits (Telegram's ``grouped_id`` is a long)."""
+    return secrets.randbelow((1 << 63) - 1) + 1
 
 
 def sent_updates(sent: Iterable[tuple[MessageRecord, int | None]]) -> list[types.TypeUpdate]:

@@ -9,7 +9,7 @@ from tgserver.media import MediaRecord, MediaService, media_error
 from tgserver.media.errors import MEDIA_CAPTION_TOO_LONG, MEDIA_EMPTY, MULTI_MEDIA_TOO_LONG
 from tgserver.rpc.context import RequestContext
 from tgserver.rpc.dispatcher import Dispatcher
-from tgserver.rpc.handlers._sending import sent_updates, stored_entities
+from tgserver.rpc.handlers._sending import new_grouped_id, sent_updates, stored_entities
 from tgserver.rpc.handlers.account import require_user
 from tgserver.rpc.handlers.messages import RANDOM_ID_INVALID, origin_of
 from tgserver.rpc.handlers.peers import input_peer_user_id
@@ -108,7 +108,8 @@ class MediaHandlers:
         self, ctx: RequestContext, request: functions.messages.SendMultiMedia
     ) -> types.Updates:
         """messages.sendMultiMedia (an album) to a user: every media is stored first (one bad
-        item sends nothing), then one message each, in order."""
+        item sends nothing), then one message each, in order, all with one new ``grouped_id``
+        (which is what makes clients show them as one album)."""
         me = require_user(ctx)
         items = [m for m in request.multi_media if isinstance(m, types.InputSingleMedia)]
         if len(items) != len(request.multi_media) or not items:
@@ -124,6 +125,7 @@ class MediaHandlers:
         records = [await self.media_of(me, item.media) for item in items]
         messages = self._messaging.messages
         sent: list[tuple[MessageRecord, int]] = []
+        grouped_id = new_grouped_id()
         for item, record in zip(items, records, strict=True):
             result = await messages.send(
                 me,
@@ -134,6 +136,7 @@ class MediaHandlers:
                 reply_to=_reply_to(request.reply_to),
                 random_id=item.random_id,
                 origin=origin_of(ctx),
+                grouped_id=grouped_id,
             )
             sent.append((result.message, item.random_id))
         return await self._answer(me, sent)

@@ -9,13 +9,14 @@ The dialog list lives in :mod:`tgserver.rpc.handlers.dialogs`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 from tgcore.tl import TLObject, functions, pack_bool, types
 from tgserver.peerids import chat_key
 from tgserver.rpc.context import RequestContext
 from tgserver.rpc.dispatcher import Dispatcher
-from tgserver.rpc.handlers._sending import sent_updates, stored_entities
+from tgserver.rpc.handlers._sending import new_grouped_id, sent_updates, stored_entities
 from tgserver.rpc.handlers.account import require_user
 from tgserver.rpc.handlers.answers import Answers
 from tgserver.rpc.handlers.chats_render import ChatRenderer
@@ -70,6 +71,16 @@ def _forward_header(original: MessageRecord) -> bytes:
             from_id=types.PeerUser(user_id=original.from_id), date=original.date
         ).to_bytes()
     )
+
+
+def _forwarded_albums(sources: Iterable[ForwardSource]) -> dict[int | None, int]:
+    """A new album id per source album that forwards two items or more: Telegram groups
+    the forwarded copies again, under an id of their own (a lone item is no album)."""
+    counts: dict[int, int] = {}
+    for source in sources:
+        if source.grouped_id is not None:
+            counts[source.grouped_id] = counts.get(source.grouped_id, 0) + 1
+    return {album: new_grouped_id() for album, count in counts.items() if count > 1}
 
 
 class MessageHandlers:
@@ -243,7 +254,7 @@ class MessageHandlers:
             return {s.id: s for s in found}
         key = await self.peer_key(me, peer)
         return {
-            r.id: ForwardSource(r.id, r.text, r.entities, r.media, _forward_header(r))
+            r.id: ForwardSource(r.id, r.text, r.entities, r.media, _forward_header(r), r.grouped_id)
             for r in await self._messages.get_messages(me, ids)
             if r.peer_id == key and r.action is None
         }
@@ -285,6 +296,7 @@ class MessageHandlers:
                 sent.append((copy, random_id))
             return await group.sent_updates(me, sent, route.chat_id)
         target = await input_peer_user_id(self._users, me, request.to_peer)
+        albums = _forwarded_albums(source for source, _ in items)
         copies: list[tuple[MessageRecord, int]] = []
         for source, random_id in items:
             result = await self._messages.send(
@@ -296,6 +308,7 @@ class MessageHandlers:
                 fwd_from=source.fwd_from,
                 random_id=random_id,
                 origin=origin_of(ctx),
+                grouped_id=albums.get(source.grouped_id),
             )
             copies.append((result.message, random_id))
         return await self.answers.updates(

@@ -97,6 +97,7 @@ def tl_message(record: MessageRecord) -> types.TypeMessage:
         media=render_media(record.media, record.user_id),
         edit_date=record.edit_date,
         reply_markup=_reply_markup(record),
+        grouped_id=record.grouped_id,
     )
 
 

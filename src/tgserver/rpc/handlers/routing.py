@@ -68,6 +68,7 @@ class ForwardSource:
         entities: Stored entity bytes (``render.encode_objects``), or None.
         media: Stored media bytes (``MessageRecord.media``), or None.
         fwd_from: The serialized ``messageFwdHeader`` the copy carries.
+        grouped_id: The album of the source message, or None (the copies get a new one).
     """
 
     id: int
@@ -75,6 +76,7 @@ class ForwardSource:
     entities: bytes | None
     media: bytes | None
     fwd_from: bytes
+    grouped_id: int | None = None
 
 
 class ChannelRoutes(Protocol):

@@ -45,6 +45,8 @@ class Put:
     edit_date: int | None
     reply_markup: bytes | None = None
     action: bytes | None = None
+    #: The album id (``MessageRecord.grouped_id``), None outside an album.
+    grouped_id: int | None = None
     #: The dialog of the copy in the target box: None for a private message (the sender),
     #: the group's peer key (``-chat_id``) for a basic-group message.
     peer: int | None = None
@@ -116,6 +118,8 @@ def encode(op: Op) -> bytes:
         for name, blob in (("reply_markup", op.reply_markup), ("action", op.action)):
             if blob is not None:
                 data[name] = _blob(blob)
+        if op.grouped_id is not None:
+            data["grouped_id"] = op.grouped_id
         if op.peer is not None:
             data["peer"] = op.peer
     elif isinstance(op, Delete):
@@ -153,6 +157,7 @@ def decode(raw: bytes) -> Op:
             edit_date=data["edit_date"],
             reply_markup=_unblob(data.get("reply_markup")),
             action=_unblob(data.get("action")),
+            grouped_id=data.get("grouped_id"),
             peer=data.get("peer"),
         )
     if kind == "delete":

@@ -72,6 +72,7 @@ def own_copy(
         pts=pts,
         reply_markup=new.reply_markup,
         action=new.action,
+        grouped_id=new.grouped_id,
     )
 
 

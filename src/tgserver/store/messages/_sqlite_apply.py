@@ -106,8 +106,7 @@ def add_message(
     entry = UpdateEntry(pts, 1, UpdateKind.NEW_MESSAGE, record.date, record.peer_id, (msg_id,))
     _insert_entry(conn, record.user_id, entry)
     conn.execute(
-        f"INSERT INTO messages ({rows.MESSAGE_COLUMNS}, version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO messages ({rows.MESSAGE_COLUMNS}, version) VALUES ({', '.join('?' * 20)})",
         rows.message_values(record, version),
     )
     conn.execute(
@@ -222,6 +221,7 @@ def apply_put(conn: sqlite3.Connection, op: Put, place: Placement) -> Applied:
         pts=0,
         reply_markup=op.reply_markup,
         action=op.action,
+        grouped_id=op.grouped_id,
     )
     record, entry = add_message(conn, record, op.version)
     return Applied(record, BoxUpdate(op.target, entry))

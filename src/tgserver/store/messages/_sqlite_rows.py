@@ -20,11 +20,11 @@ __all__: list[str] = []
 
 MESSAGE_COLUMNS: Final = (
     "owner, id, peer, from_id, out, date, text, entities, media, reply_to, fwd_from, "
-    "edit_date, random_id, origin_user, origin_id, pts, reply_markup, action"
+    "edit_date, random_id, origin_user, origin_id, pts, reply_markup, action, grouped_id"
 )
 SELECT_MESSAGE: Final = f"SELECT {MESSAGE_COLUMNS}, version FROM messages"
 #: Where the version column sits in a ``SELECT_MESSAGE`` row.
-VERSION_INDEX: Final = 18
+VERSION_INDEX: Final = 19
 DIALOG_COLUMNS: Final = (
     "owner, peer, top_message, top_date, read_inbox_max_id, read_outbox_max_id, "
     "unread_count, pinned_order"
@@ -57,6 +57,7 @@ def message(row: Sequence[Any]) -> MessageRecord:
         pts=row[15],
         reply_markup=_opt_bytes(row[16]),
         action=_opt_bytes(row[17]),
+        grouped_id=row[18],
     )
 
 
@@ -81,6 +82,7 @@ def message_values(record: MessageRecord, version: int) -> tuple[Any, ...]:
         record.pts,
         record.reply_markup,
         record.action,
+        record.grouped_id,
         version,
     )
 

@@ -11,8 +11,9 @@ from tgcore.errors import StorageError
 __all__: list[str] = []
 
 #: ``PRAGMA user_version`` of the shard schema this module creates. Version 2 added the
-#: ``reply_markup`` and ``action`` columns of ``messages`` (see :func:`_migrate`).
-SCHEMA_VERSION: Final = 2
+#: ``reply_markup`` and ``action`` columns of ``messages``, version 3 ``grouped_id`` (albums;
+#: see :func:`_migrate`).
+SCHEMA_VERSION: Final = 3
 
 #: SQLite's ``synchronous`` setting for the shards. In WAL mode both survive a killed
 #: process; only ``FULL`` (an fsync per commit) also survives a power cut.
@@ -53,6 +54,7 @@ CREATE TABLE IF NOT EXISTS messages (
     version     INTEGER NOT NULL DEFAULT 0,
     reply_markup BLOB,
     action      BLOB,
+    grouped_id  INTEGER,
     PRIMARY KEY (owner, id)
 );
 CREATE INDEX IF NOT EXISTS messages_history ON messages (owner, peer, id);
@@ -110,6 +112,7 @@ def shard_path(directory: Path, index: int) -> Path:
 _ADDED_COLUMNS: Final = (
     ("messages", "reply_markup", "BLOB"),
     ("messages", "action", "BLOB"),
+    ("messages", "grouped_id", "INTEGER"),
 )
 
 

@@ -102,6 +102,7 @@ def delivery(message: MessageRecord, conn: sqlite3.Connection, *, version: int =
         edit_date=message.edit_date,
         reply_markup=message.reply_markup,
         action=message.action,
+        grouped_id=message.grouped_id,
     )
 
 

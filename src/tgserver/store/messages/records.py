@@ -82,6 +82,8 @@ class NewMessage:
         reply_markup: Serialized ``ReplyMarkup`` (keyboards, inline buttons), opaque.
         action: Serialized ``MessageAction``, opaque: set for a service message
             (``messageService``: a group created, a member added, ...), None otherwise.
+        grouped_id: The album (``messages.sendMultiMedia``) this message belongs to: the
+            same positive id on every item and every copy, None outside an album.
     """
 
     sender_id: int
@@ -95,6 +97,7 @@ class NewMessage:
     random_id: int | None = None
     reply_markup: bytes | None = None
     action: bytes | None = None
+    grouped_id: int | None = None
 
 
 @attrs.frozen
@@ -127,6 +130,7 @@ class MessageRecord:
         pts: The pts of this box's ``NEW_MESSAGE`` entry for this copy.
         reply_markup: Opaque ``ReplyMarkup`` bytes, or None.
         action: Opaque ``MessageAction`` bytes for a service message, or None.
+        grouped_id: The album id shared by the items of one album, or None.
     """
 
     user_id: int
@@ -147,6 +151,7 @@ class MessageRecord:
     pts: int
     reply_markup: bytes | None = None
     action: bytes | None = None
+    grouped_id: int | None = None
 
 
 @attrs.frozen

@@ -23,6 +23,7 @@ async def send(
     fwd_from: bytes | None = None,
     reply_markup: bytes | None = None,
     action: bytes | None = None,
+    grouped_id: int | None = None,
 ) -> SendResult:
     """Send a private message with defaults for what a test does not care about."""
     return await store.send_message(
@@ -38,5 +39,6 @@ async def send(
             random_id=random_id,
             reply_markup=reply_markup,
             action=action,
+            grouped_id=grouped_id,
         )
     )

@@ -80,6 +80,26 @@ async def test_reply_markup_and_action_reach_both_copies(store: MessageStore) ->
     assert [m.action for m in fresh] == [None, action]
 
 
+async def test_grouped_id_reaches_both_copies(store: MessageStore) -> None:
+    album = (1 << 62) + 12345
+    first = await send(store, A, B, "", media=b"p1", grouped_id=album)
+    second = await send(store, A, B, "", media=b"p2", grouped_id=album)
+    single = await send(store, A, B, "alone")
+    for result, expected in ((first, album), (second, album), (single, None)):
+        for copy in (result.message, result.peer_message):
+            assert copy is not None and copy.grouped_id == expected
+            assert await store.get_message(copy.user_id, copy.id) == copy
+    page = await store.get_history(B, A)
+    assert [m.grouped_id for m in page.messages] == [None, album, album]
+    fresh = await store.get_new_messages(B, INITIAL_PTS)
+    assert [m.grouped_id for m in fresh] == [album, album, None]
+    # An edit keeps the album.
+    edited = await store.edit_message(A, 1, text="caption", entities=None, edit_date=5)
+    assert edited is not None and edited.message.grouped_id == album
+    theirs = await store.get_message(B, 1)
+    assert theirs is not None and (theirs.text, theirs.grouped_id) == ("caption", album)
+
+
 async def test_edit_replaces_the_reply_markup_on_both_sides(store: MessageStore) -> None:
     await send(store, A, B, "vote", reply_markup=b"old", action=None)
     first = await store.edit_message(

@@ -36,6 +36,7 @@ async def post(
     random_id: int | None = None,
     reply_to: int | None = None,
     action: bytes | None = None,
+    grouped_id: int | None = None,
 ) -> ChatSendResult:
     return await store.send_to_chat(
         NewMessage(
@@ -46,6 +47,7 @@ async def post(
             reply_to=reply_to,
             random_id=random_id,
             action=action,
+            grouped_id=grouped_id,
         ),
         members,
     )
@@ -72,6 +74,14 @@ async def test_a_group_message_is_a_copy_in_every_box(store: MessageStore) -> No
     mine = await store.get_dialog(A, G)
     assert mine is not None and mine.unread_count == 0
     assert [m.text for m in (await store.get_history(C, G)).messages] == ["hello group"]
+
+
+async def test_a_group_album_keeps_its_grouped_id_in_every_box(store: MessageStore) -> None:
+    result = await post(store, A, "album item", grouped_id=77)
+    assert result.message.grouped_id == 77
+    for copy in result.copies:
+        assert copy.grouped_id == 77
+        assert await store.get_message(copy.user_id, copy.id) == copy
 
 
 async def test_the_sender_and_repeats_are_not_copied_twice(store: MessageStore) -> None:

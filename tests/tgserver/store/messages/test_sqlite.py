@@ -137,6 +137,9 @@ async def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
         sent = await send(store, A, B, "new", reply_markup=b"kb", action=b"act")
         assert sent.message.id == 2 and sent.peer_message is not None
         assert (sent.peer_message.reply_markup, sent.peer_message.action) == (b"kb", b"act")
+        assert old.grouped_id is None
+        album = await send(store, A, B, "", media=b"m", grouped_id=5)
+        assert album.peer_message is not None and album.peer_message.grouped_id == 5
     conn = sqlite3.connect(tmp_path / "messages.0.sqlite3")
     try:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -146,6 +149,28 @@ async def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
     async with await SqliteMessageStore.open(tmp_path, shards=1) as store:
         again = await store.get_message(B, 2)
         assert again is not None and again.action == b"act"
+
+
+async def test_a_version_2_file_gains_grouped_id(tmp_path: Path) -> None:
+    path = tmp_path / "messages.0.sqlite3"
+    _version_1_shard(path)
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "ALTER TABLE messages ADD COLUMN reply_markup BLOB;"
+        "ALTER TABLE messages ADD COLUMN action BLOB;"
+        "PRAGMA user_version = 2;"
+    )
+    conn.close()
+    async with await SqliteMessageStore.open(tmp_path, shards=1) as store:
+        old = await store.get_message(B, 1)
+        assert old is not None and (old.text, old.grouped_id) == ("old", None)
+        sent = await send(store, A, B, "", media=b"m", grouped_id=9)
+        assert sent.peer_message is not None and sent.peer_message.grouped_id == 9
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    finally:
+        conn.close()
 
 
 async def test_unopenable_directory(tmp_path: Path) -> None:
@@ -415,6 +440,8 @@ def test_outbox_operations_round_trip() -> None:
         b'"edit_date":null}'
     )
     assert decode(old) == Put(B, A, 7, 0, True, A, 10, "t", None, None, None, None, None)
+    album = Put(B, A, 8, 0, True, A, 10, "", None, b"m", None, None, None, grouped_id=1 << 62)
+    assert decode(encode(album)) == album
 
 
 # -- differential: the sharded store behaves exactly like the reference --------------------
