@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from tgserver.store.base import AuthKeyStore
 from tgserver.store.database import BUSY_TIMEOUT_MS, SqliteDatabase
+from tgserver.store.groupcommit import GroupCommit
 from tgserver.store.memory import MemoryAuthKeyStore
 from tgserver.store.records import AuthKeyRecord, ClientInfo
 from tgserver.store.sqlite import SCHEMA_VERSION, SqliteAuthKeyStore
@@ -20,6 +21,7 @@ __all__ = [
     "AuthKeyStore",
     "BUSY_TIMEOUT_MS",
     "ClientInfo",
+    "GroupCommit",
     "MemoryAuthKeyStore",
     "SCHEMA_VERSION",
     "SqliteAuthKeyStore",

@@ -5,13 +5,9 @@ drives two plain ``sqlite3`` connections through ``trio.to_thread.run_sync``, ea
 own ``CapacityLimiter(1)`` (at most one worker thread per connection, the model aiosqlite
 uses). Reads use the reader connection and never wait for a commit: WAL mode.
 
-Group commit. A write is a function run on the writer connection inside a transaction. Writers
-queue; when no batch is running, the first one in the queue becomes the leader and runs every
-queued function in ONE transaction (each inside its own savepoint, so one failing function
-rolls back alone), commits once -- one fsync for the whole batch -- and wakes the others. Writes
-arriving meanwhile queue for the next batch, whose leader is woken by the finishing one. This
-is the writer-queue scheme of LevelDB and of database group commit in general; it needs no
-background task, and a lone writer pays no wait at all.
+Writes are group-committed (:class:`tgserver.store.groupcommit.GroupCommit`): writers queue,
+the first one runs every queued write in one transaction and one fsync; a batch also deletes
+the outbox rows other shards have applied since the last one.
 """
 
 from __future__ import annotations
@@ -20,13 +16,12 @@ import contextlib
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final, TypeVar, cast
+from typing import TypeVar
 
-import attrs
-import outcome
 import trio
 
 from tgcore.errors import StorageError
+from tgserver.store.groupcommit import GroupCommit
 from tgserver.store.messages._sqlite_schema import (
     Synchronous,
     connect_reader,
@@ -38,18 +33,6 @@ __all__: list[str] = []
 
 T = TypeVar("T")
 
-_QUEUED: Final = 0
-_RUNNING: Final = 1
-_DONE: Final = 2
-
-
-@attrs.define(eq=False)
-class _Job:
-    fn: Callable[[sqlite3.Connection], Any]
-    wake: trio.Event = attrs.Factory(trio.Event)
-    state: int = _QUEUED
-    result: outcome.Outcome[Any] | None = None
-
 
 def _storage_error(path: Path, exc: BaseException) -> StorageError:
     error = StorageError(f"{path.name}: {exc}")
@@ -57,26 +40,24 @@ def _storage_error(path: Path, exc: BaseException) -> StorageError:
     return error
 
 
-class Shard:
+class Shard(GroupCommit):
     """A shard file with its writer (group commit) and reader connections."""
 
     def __init__(
         self, index: int, path: Path, writer: sqlite3.Connection, reader: sqlite3.Connection
     ) -> None:
+        super().__init__()
         self.index = index
         self.path = path
         self._writer = writer
         self._reader = reader
         self._write_limiter = trio.CapacityLimiter(1)
         self._read_limiter = trio.CapacityLimiter(1)
-        self._queue: list[_Job] = []
-        self._leading = False
         self._closed = False
         #: Outbox rows applied at their target, deleted by the next batch of this shard.
         self._confirmed: list[int] = []
-        #: Committed transactions and the writes they carried (for benchmarks).
-        self.transactions = 0
-        self.writes = 0
+        #: The rows the running batch deletes.
+        self._deleting: list[int] = []
 
     # -- writing -------------------------------------------------------------------------
 
@@ -88,87 +69,26 @@ class Shard:
         """
         if self._closed:
             raise StorageError(f"{self.path.name}: the message store is closed")
-        job = _Job(fn)
-        self._queue.append(job)
-        try:
-            while job.state != _DONE:
-                if self._leading:
-                    await job.wake.wait()
-                    job.wake = trio.Event()
-                else:
-                    await self._lead()
-        except BaseException:
-            if job.state == _QUEUED:
-                # Never ran: drop it, and pass the lead on in case it was ours to take.
-                self._queue.remove(job)
-                self._wake_next()
-            raise
-        if job.result is None:  # pragma: no cover - the worker thread died mid-batch
-            raise StorageError(f"{self.path.name}: write batch aborted")
-        return cast(T, job.result.unwrap())
+        return await super().write(fn)
 
-    def _wake_next(self) -> None:
-        if self._queue and not self._leading:
-            self._queue[0].wake.set()
+    async def _execute(self, batch: Callable[[sqlite3.Connection], bool]) -> bool:
+        # Not abandoned on cancel: once started, a batch commits or rolls back whole.
+        return await trio.to_thread.run_sync(batch, self._writer, limiter=self._write_limiter)
 
-    async def _lead(self) -> None:
-        self._leading = True
-        batch, self._queue = self._queue, []
-        confirmed, self._confirmed = self._confirmed, []
-        for job in batch:
-            job.state = _RUNNING
-        committed = False
-        try:
-            # Not abandoned on cancel: once started, a batch commits or rolls back whole.
-            committed = await trio.to_thread.run_sync(
-                self._run_batch, batch, confirmed, limiter=self._write_limiter
-            )
-        finally:
-            self._leading = False
-            if not committed:
-                self._confirmed[:0] = confirmed
-            # Cancelled before the thread started: those writes go back to the queue.
-            unstarted = [job for job in batch if job.state == _RUNNING]
-            for job in unstarted:
-                job.state = _QUEUED
-            self._queue[:0] = unstarted
-            for job in batch:
-                job.wake.set()
-            self._wake_next()
+    def _storage_error(self, exc: BaseException) -> StorageError:
+        return _storage_error(self.path, exc)
 
-    def _run_batch(self, batch: list[_Job], confirmed: list[int]) -> bool:
-        conn = self._writer
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            if confirmed:
-                conn.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in confirmed])
-            for job in batch:
-                conn.execute("SAVEPOINT write")
-                try:
-                    value = job.fn(conn)
-                except Exception as exc:
-                    conn.execute("ROLLBACK TO write")
-                    conn.execute("RELEASE write")
-                    if isinstance(exc, sqlite3.Error):
-                        exc = _storage_error(self.path, exc)
-                    job.result = outcome.Error(exc)
-                else:
-                    conn.execute("RELEASE write")
-                    job.result = outcome.Value(value)
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):  # the connection may be gone
-                    conn.rollback()
-            for job in batch:
-                job.result = outcome.Error(_storage_error(self.path, exc))
-            return False
-        finally:
-            for job in batch:
-                job.state = _DONE
-        self.transactions += 1
-        self.writes += len(batch)
-        return True
+    def _batch_started(self) -> None:
+        self._deleting, self._confirmed = self._confirmed, []
+
+    def _prologue(self, conn: sqlite3.Connection) -> None:
+        if self._deleting:
+            conn.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in self._deleting])
+
+    def _batch_ended(self, committed: bool) -> None:
+        if not committed:
+            self._confirmed[:0] = self._deleting
+        self._deleting = []
 
     def confirm(self, seq: int) -> None:
         """Mark an outbox row as applied; the next batch of this shard deletes it.

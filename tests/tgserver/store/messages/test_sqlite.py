@@ -12,6 +12,7 @@ from message_store_helpers import A, B, C, send
 
 from tgcore.errors import StorageError
 from tgserver.peerids import chat_key
+from tgserver.store.groupcommit import _Job
 from tgserver.store.messages import (
     INITIAL_PTS,
     MemoryMessageStore,
@@ -23,7 +24,7 @@ from tgserver.store.messages import (
 from tgserver.store.messages import _sqlite_write as writes
 from tgserver.store.messages._outbox import Delete, Put, ReadOutbox, decode, encode
 from tgserver.store.messages._sqlite_schema import SCHEMA_VERSION
-from tgserver.store.messages._sqlite_shard import Shard, _Job
+from tgserver.store.messages._sqlite_shard import Shard
 
 
 def shard_of(store: SqliteMessageStore, user_id: int) -> Shard:
