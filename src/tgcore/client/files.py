@@ -279,7 +279,9 @@ async def _upload(
                 )
             accepted = await client(request)
             if accepted is not True:
-                raise TransferError(f"the server refused part {index} of file {state.file_id}")
+                raise TransferError(
+                    f"the server refused part {index} of file {state.file_id}: {accepted!r}"
+                )
             state = state.with_part(index)
             if saver is not None:
                 saver.update(state)
